@@ -1,0 +1,142 @@
+"""Application factory."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from flask import Flask, g, render_template, request, session
+from flask_babel import format_date, format_datetime
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from debitor import config as config_mod
+from debitor.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from debitor.money import format_money
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_overrides: dict | None = None) -> Flask:
+    app = Flask(
+        "debitor",
+        root_path=str(ROOT),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_mapping(config_mod.load(config_overrides))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    _register_errors(app)
+    _register_security_headers(app)
+    from debitor.cli import register as register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    import debitor.models  # noqa: F401 - every table on the metadata
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(
+        app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations")
+    )
+    app.config.setdefault("RATELIMIT_STORAGE_URI", _limiter_storage(app))
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    login_manager.blueprint_login_views = {"staff": "staff.login", "portal": "portal.login"}
+    login_manager.login_message = None
+
+    from debitor.auth.services import load_user
+
+    login_manager.user_loader(load_user)
+    from jobs.queues import init_app as init_queues
+
+    init_queues(app)
+
+
+def _limiter_storage(app: Flask) -> str:
+    if app.config.get("REDIS_URL"):
+        return app.config["REDIS_URL"]
+    return "memory://"
+
+
+def select_locale() -> str:
+    langs = ("ru", "en")
+    if request and request.args.get("lang") in langs:
+        return request.args["lang"]
+    if current_user and current_user.is_authenticated and current_user.locale in langs:
+        return current_user.locale
+    if session.get("lang") in langs:
+        return session["lang"]
+    return "ru"
+
+
+def _register_blueprints(app: Flask) -> None:
+    from debitor.web.common import bp as common_bp
+    from portal.views import bp as portal_bp
+    from staff.views import bp as staff_bp
+
+    app.register_blueprint(common_bp)
+    app.register_blueprint(portal_bp)
+    app.register_blueprint(staff_bp, url_prefix="/staff")
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from debitor.web.labels import EVENT_LABELS, LABELS, STATE_BADGES
+
+    def money(kopecks, currency="RUB"):
+        return format_money(kopecks, currency, locale=str(g.get("locale_code") or select_locale()))
+
+    def fdate(value: date | None, fmt="medium"):
+        return format_date(value, fmt) if value else "—"
+
+    def fdatetime(value: datetime | None, fmt="medium"):
+        return format_datetime(value, fmt) if value else "—"
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.filters.update(money=money, date=fdate, datetime=fdatetime)
+    app.jinja_env.globals.update(
+        L=LABELS, EVENTS=EVENT_LABELS, BADGE=STATE_BADGES, current_locale=select_locale
+    )
+
+
+def _register_errors(app: Flask) -> None:
+    def handle(exc: HTTPException):
+        code = exc.code or 500
+        template = f"errors/{code}.html" if code in (403, 404, 429, 500, 400) else "errors/generic.html"
+        return render_template(template, error=exc, code=code), code
+
+    for code in (400, 403, 404, 405, 429):
+        app.register_error_handler(code, handle)
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        db.session.rollback()
+        return render_template("errors/500.html", code=500), 500
+
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+    "font-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'"
+)
+
+
+def _register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.endpoint and not request.endpoint.endswith("static"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

@@ -1,0 +1,150 @@
+"""Authentication, users and one-time password-reset links."""
+
+from __future__ import annotations
+
+import hashlib
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.security import generate_password_hash
+
+from debitor.auth.models import PortalUser, Role, StaffUser
+from debitor.db import db, utcnow
+from debitor.errors import DomainError
+from debitor.outbox.services import queue_email
+from debitor.timeline.services import record
+
+MODELS = {"staff": StaffUser, "client": PortalUser}
+_DUMMY_HASH = generate_password_hash("timing-equaliser")
+
+
+def find_user(kind: str, email: str):
+    model = MODELS[kind]
+    return db.session.scalar(sa.select(model).where(sa.func.lower(model.email) == email.strip().lower()))
+
+
+def load_user(user_id: str):
+    """Flask-Login loader: ``kind:id:epoch``; an old epoch (password changed since) is refused."""
+    try:
+        kind, ident, epoch = user_id.split(":")
+        user = db.session.get(MODELS[kind], int(ident))
+    except (ValueError, KeyError):
+        return None
+    if user is None or user.session_epoch != int(epoch) or not user.is_active:
+        return None
+    return user
+
+
+def authenticate(kind: str, email: str, password: str):
+    """The user for these credentials, or None. Hashes even for unknown emails (no timing oracle)."""
+    user = find_user(kind, email)
+    if user is None:
+        from werkzeug.security import check_password_hash
+
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not user.check_password(password) or not user.is_active:
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def _email_in_use(email: str) -> bool:
+    return any(find_user(kind, email) is not None for kind in MODELS)
+
+
+def create_staff_user(data: dict, *, actor=None) -> StaffUser:
+    if _email_in_use(data["email"]):
+        raise DomainError(_l("A user with this email already exists"), "email")
+    user = StaffUser(
+        email=data["email"].lower(),
+        name=data["name"],
+        role=Role(data["role"]),
+        locale=data.get("locale", "ru"),
+    )
+    user.set_password(data["password"])
+    db.session.add(user)
+    db.session.flush()
+    record("staff_user_created", actor=actor, data={"email": user.email, "role": user.role.value})
+    return user
+
+
+def create_portal_user(client_id: int, data: dict, *, actor=None) -> PortalUser:
+    if _email_in_use(data["email"]):
+        raise DomainError(_l("A user with this email already exists"), "email")
+    user = PortalUser(
+        client_id=client_id,
+        email=data["email"].lower(),
+        name=data["name"],
+        position=data.get("position", ""),
+        locale=data.get("locale", "ru"),
+    )
+    user.set_password(data["password"])
+    db.session.add(user)
+    db.session.flush()
+    record("portal_user_created", actor=actor, client=client_id, data={"email": user.email})
+    return user
+
+
+def change_password(user, current: str, new: str) -> None:
+    if not user.check_password(current):
+        raise DomainError(_l("The current password is wrong"), "current")
+    user.set_password(new)
+    record("password_changed", actor=user, client=getattr(user, "client_id", None))
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def _fingerprint(user) -> str:
+    # Changes whenever the password does, which makes every earlier link useless: one-time links.
+    return hashlib.sha256(f"{user.password_hash}:{user.session_epoch}".encode()).hexdigest()[:16]
+
+
+def reset_token(user) -> str:
+    return _serializer().dumps({"k": user.kind, "id": user.id, "f": _fingerprint(user)})
+
+
+def user_for_reset_token(token: str):
+    try:
+        data = _serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+        user = db.session.get(MODELS[data["k"]], int(data["id"]))
+    except (SignatureExpired, BadSignature, KeyError, TypeError, ValueError):
+        return None
+    if user is None or not user.is_active or data.get("f") != _fingerprint(user):
+        return None
+    return user
+
+
+def request_password_reset(kind: str, email: str, reset_url_for) -> bool:
+    """Queue a reset link if the address belongs to an active user. Returns whether one was queued;
+    callers must not tell the visitor (no account enumeration)."""
+    user = find_user(kind, email)
+    if user is None or not user.is_active:
+        return False
+    token = reset_token(user)
+    url = reset_url_for(token)
+    with force_locale(user.locale):
+        subject = _("Password reset for Debitor")
+        text = render_template("email/password_reset.txt", user=user, url=url)
+        html = render_template("email/password_reset.html", user=user, url=url)
+    queue_email(
+        to=[user.email],
+        subject=subject,
+        text=text,
+        html=html,
+        dedupe_key=f"pwreset:{hashlib.sha256(token.encode()).hexdigest()[:40]}",
+        client_id=getattr(user, "client_id", None),
+    )
+    record("password_reset_requested", actor=user, client=getattr(user, "client_id", None))
+    return True
+
+
+def reset_password(user, new: str) -> None:
+    user.set_password(new)
+    record("password_reset", actor=user, client=getattr(user, "client_id", None))

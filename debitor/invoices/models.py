@@ -1,0 +1,119 @@
+"""Invoices, their lines and the locked document counters that number them without gaps."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from debitor.db import KOPECKS, CreatedMixin, IdMixin, UTCDateTime, db, enum_column
+from debitor.states import StateMachine
+
+
+class InvoiceState(enum.StrEnum):
+    DRAFT = "draft"
+    ISSUED = "issued"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+
+
+class InvoiceKind(enum.StrEnum):
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
+
+
+OPEN_STATES = (InvoiceState.ISSUED, InvoiceState.PARTIALLY_PAID)
+
+INVOICE_FLOW = StateMachine(
+    "invoice",
+    {
+        InvoiceState.DRAFT: {InvoiceState.ISSUED},
+        InvoiceState.ISSUED: {InvoiceState.PARTIALLY_PAID, InvoiceState.PAID, InvoiceState.CANCELLED},
+        InvoiceState.PARTIALLY_PAID: {InvoiceState.PAID, InvoiceState.ISSUED, InvoiceState.CANCELLED},
+        InvoiceState.PAID: {InvoiceState.PARTIALLY_PAID, InvoiceState.ISSUED},
+    },
+)
+
+
+class Invoice(IdMixin, CreatedMixin, db.Model):
+    __tablename__ = "invoices"
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"))
+    contract_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contracts.id"), index=True)
+    kind: Mapped[InvoiceKind] = mapped_column(enum_column(InvoiceKind), default=InvoiceKind.INVOICE)
+    corrects_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invoices.id"))
+    state: Mapped[InvoiceState] = mapped_column(enum_column(InvoiceState), default=InvoiceState.DRAFT)
+    number_year: Mapped[int | None] = mapped_column()
+    number_seq: Mapped[int | None] = mapped_column()
+    currency: Mapped[str] = mapped_column(sa.String(3), default="RUB")
+    period_start: Mapped[date | None] = mapped_column(sa.Date)
+    period_end: Mapped[date | None] = mapped_column(sa.Date)
+    issued_on: Mapped[date | None] = mapped_column(sa.Date)
+    due_on: Mapped[date | None] = mapped_column(sa.Date)
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    vat_rate: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
+    subtotal_kopecks: Mapped[int] = mapped_column(KOPECKS, default=0)  # net of VAT
+    vat_kopecks: Mapped[int] = mapped_column(KOPECKS, default=0)
+    total_kopecks: Mapped[int] = mapped_column(KOPECKS, default=0)  # gross, what the client pays
+    paid_kopecks: Mapped[int] = mapped_column(KOPECKS, default=0)
+    paid_on: Mapped[date | None] = mapped_column(sa.Date)
+
+    client = relationship("Client")
+    contract = relationship("Contract")
+    organisation = relationship("Organisation")
+    lines: Mapped[list[InvoiceLine]] = relationship(
+        back_populates="invoice", cascade="all, delete-orphan", order_by="InvoiceLine.position"
+    )
+
+    __table_args__ = (
+        sa.UniqueConstraint("organisation_id", "kind", "number_year", "number_seq", name="uq_invoice_number"),
+        sa.CheckConstraint("paid_kopecks >= 0", name="paid_nonneg"),
+        sa.CheckConstraint("state = 'draft' OR number_seq IS NOT NULL", name="issued_has_number"),
+        sa.Index("ix_invoices_client_state", "client_id", "state"),
+        sa.Index("ix_invoices_state_due", "state", "due_on"),
+        sa.Index("ix_invoices_issued_on", "issued_on"),
+    )
+
+    @property
+    def number(self) -> str | None:
+        if self.number_seq is None:
+            return None
+        prefix = "К-" if self.kind == InvoiceKind.CREDIT_NOTE else ""
+        return f"{prefix}{self.number_seq}"
+
+    @property
+    def outstanding_kopecks(self) -> int:
+        return max(self.total_kopecks - self.paid_kopecks, 0) if self.state in OPEN_STATES else 0
+
+    def days_overdue(self, today: date) -> int:
+        if self.state not in OPEN_STATES or self.due_on is None:
+            return 0
+        return max((today - self.due_on).days, 0)
+
+
+class InvoiceLine(IdMixin, db.Model):
+    __tablename__ = "invoice_lines"
+    invoice_id: Mapped[int] = mapped_column(sa.ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=1)
+    description: Mapped[str] = mapped_column(sa.String(500))
+    quantity: Mapped[Decimal] = mapped_column(sa.Numeric(18, 3), default=Decimal(1))
+    unit: Mapped[str] = mapped_column(sa.String(20), default="усл.")
+    unit_price_kopecks: Mapped[int] = mapped_column(KOPECKS)
+    amount_kopecks: Mapped[int] = mapped_column(KOPECKS)  # gross line amount
+    vat_kopecks: Mapped[int] = mapped_column(KOPECKS, default=0)
+    invoice: Mapped[Invoice] = relationship(back_populates="lines")
+    __table_args__ = (sa.CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+
+class DocumentCounter(db.Model):
+    """Last number used per organisation, document kind and year; locked while a number is taken."""
+
+    __tablename__ = "document_counters"
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_value: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,130 @@
+"""Invoice rules: numbering, totals, issuing. Services flush, never commit."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql, sqlite
+
+from debitor.dates import today
+from debitor.db import db, utcnow
+from debitor.errors import DomainError
+from debitor.invoices.models import INVOICE_FLOW, DocumentCounter, Invoice, InvoiceLine, InvoiceState
+from debitor.money import vat_included
+from debitor.orgs.services import vat_rate_on
+from debitor.timeline.models import Visibility
+from debitor.timeline.services import record
+
+
+def next_number(organisation_id: int, kind: str, year: int) -> int:
+    """Take the next number of a gapless series. The counter row stays locked until commit, so
+    concurrent transactions queue up and a rolled-back one gives its number back."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(DocumentCounter)
+        .values(organisation_id=organisation_id, kind=kind, year=year, last_value=0)
+        .on_conflict_do_nothing()
+    )
+    value = db.session.execute(
+        sa.update(DocumentCounter)
+        .where(
+            DocumentCounter.organisation_id == organisation_id,
+            DocumentCounter.kind == kind,
+            DocumentCounter.year == year,
+        )
+        .values(last_value=DocumentCounter.last_value + 1)
+        .returning(DocumentCounter.last_value)
+    ).scalar_one()
+    return value
+
+
+def line_amount(quantity: Decimal, unit_price_kopecks: int) -> int:
+    return int((Decimal(quantity) * unit_price_kopecks).to_integral_value(ROUND_HALF_UP))
+
+
+def add_line(
+    invoice: Invoice,
+    description: str,
+    quantity: Decimal | int | str,
+    unit_price_kopecks: int,
+    unit: str = "усл.",
+) -> InvoiceLine:
+    if invoice.state != InvoiceState.DRAFT:
+        raise DomainError(_l("Only a draft can be changed"))
+    quantity = Decimal(str(quantity))
+    if quantity <= 0:
+        raise DomainError(_l("Quantity must be greater than zero"), "quantity")
+    if unit_price_kopecks < 0:
+        raise DomainError(_l("Price cannot be negative"), "unit_price")
+    line = InvoiceLine(
+        description=description,
+        quantity=quantity,
+        unit=unit,
+        unit_price_kopecks=unit_price_kopecks,
+        amount_kopecks=line_amount(quantity, unit_price_kopecks),
+        position=len(invoice.lines) + 1,
+    )
+    invoice.lines.append(line)
+    recalculate(invoice)
+    return line
+
+
+def recalculate(invoice: Invoice, rate: Decimal | None = None) -> None:
+    """Totals from lines. Prices include VAT; VAT is computed per line and summed (как в 1С)."""
+    if rate is None:
+        rate = vat_rate_on(invoice.issued_on or today(), invoice.organisation)
+    for line in invoice.lines:
+        line.amount_kopecks = line_amount(line.quantity, line.unit_price_kopecks)
+        line.vat_kopecks = vat_included(line.amount_kopecks, rate)
+    invoice.total_kopecks = sum(x.amount_kopecks for x in invoice.lines)
+    invoice.vat_kopecks = sum(x.vat_kopecks for x in invoice.lines)
+    invoice.subtotal_kopecks = invoice.total_kopecks - invoice.vat_kopecks
+    invoice.vat_rate = rate
+
+
+def issue_invoice(invoice: Invoice, *, actor=None, on: date | None = None) -> Invoice:
+    """Freeze a draft: number it (gapless per organisation and year), fix the VAT rate by the issue
+    date, set the due date from the payment terms and record the event."""
+    INVOICE_FLOW.check(invoice.state, InvoiceState.ISSUED)
+    if not invoice.lines:
+        raise DomainError(_l("An invoice needs at least one line"), "lines")
+    on = on or today()
+    invoice.issued_on = on
+    recalculate(invoice, vat_rate_on(on, invoice.organisation))
+    if invoice.total_kopecks <= 0:
+        raise DomainError(_l("An invoice total must be greater than zero"), "lines")
+    terms = invoice.contract.payment_terms_days if invoice.contract else invoice.client.payment_terms_days
+    invoice.due_on = on + timedelta(days=terms)
+    invoice.number_year = on.year
+    invoice.number_seq = next_number(invoice.organisation_id, invoice.kind.value, on.year)
+    invoice.issued_at = utcnow()
+    invoice.state = InvoiceState.ISSUED
+    db.session.flush()
+    record(
+        "invoice_issued",
+        actor=actor,
+        invoice=invoice,
+        client=invoice.client_id,
+        visibility=Visibility.CLIENT,
+        data={"number": invoice.number, "total": invoice.total_kopecks},
+    )
+    return invoice
+
+
+def settle_state(invoice: Invoice) -> None:
+    """Move an issued invoice between issued / partially paid / paid from its paid amount."""
+    if invoice.state not in (InvoiceState.ISSUED, InvoiceState.PARTIALLY_PAID, InvoiceState.PAID):
+        return
+    if invoice.paid_kopecks >= invoice.total_kopecks:
+        target = InvoiceState.PAID
+    elif invoice.paid_kopecks > 0:
+        target = InvoiceState.PARTIALLY_PAID
+    else:
+        target = InvoiceState.ISSUED
+    if target != invoice.state:
+        INVOICE_FLOW.check(invoice.state, target)
+        invoice.state = target

@@ -1,0 +1,75 @@
+"""Numbers for the home pages: staff work counts and a client's balance. Real queries, no caches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from debitor.db import db
+from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind
+from debitor.payments.models import Payment, PaymentState
+from debitor.tasks.models import ACTIVE_TASK_STATES, Task
+
+
+@dataclass
+class StaffCounts:
+    open_invoices: int
+    open_amount: int
+    overdue_invoices: int
+    overdue_amount: int
+    unmatched_payments: int
+    unmatched_amount: int
+    open_tasks: int
+    overdue_tasks: int
+
+
+def staff_counts(today: date, now) -> StaffCounts:
+    outstanding = Invoice.total_kopecks - Invoice.paid_kopecks
+    open_q = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(outstanding), 0)).where(
+        Invoice.state.in_(OPEN_STATES), Invoice.kind == InvoiceKind.INVOICE
+    )
+    open_n, open_sum = db.session.execute(open_q).one()
+    over_n, over_sum = db.session.execute(open_q.where(Invoice.due_on < today)).one()
+    pay_n, pay_sum = db.session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(Payment.amount_kopecks - Payment.applied_kopecks), 0),
+        ).where(Payment.state != PaymentState.APPLIED)
+    ).one()
+    task_q = sa.select(sa.func.count()).select_from(Task).where(Task.state.in_(ACTIVE_TASK_STATES))
+    tasks_n = db.session.scalar(task_q)
+    tasks_late = db.session.scalar(task_q.where(Task.due_at < now))
+    return StaffCounts(open_n, int(open_sum), over_n, int(over_sum), pay_n, int(pay_sum), tasks_n, tasks_late)
+
+
+@dataclass
+class ClientBalance:
+    receivable: int  # open invoices, still to pay
+    overdue: int
+    overdue_count: int
+    credit: int  # paid but not applied to any invoice
+    next_due_on: date | None
+
+    @property
+    def balance(self) -> int:
+        """What the client owes (positive) or has in credit (negative)."""
+        return self.receivable - self.credit
+
+
+def client_balance(client_id: int, today: date) -> ClientBalance:
+    outstanding = Invoice.total_kopecks - Invoice.paid_kopecks
+    base = sa.select(
+        sa.func.coalesce(sa.func.sum(outstanding), 0), sa.func.count(), sa.func.min(Invoice.due_on)
+    ).where(
+        Invoice.client_id == client_id, Invoice.state.in_(OPEN_STATES), Invoice.kind == InvoiceKind.INVOICE
+    )
+    receivable, _, next_due = db.session.execute(base).one()
+    overdue, overdue_n, _ = db.session.execute(base.where(Invoice.due_on < today)).one()
+    credit = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Payment.amount_kopecks - Payment.applied_kopecks), 0)).where(
+            Payment.client_id == client_id
+        )
+    )
+    return ClientBalance(int(receivable), int(overdue), overdue_n, int(credit), next_due)

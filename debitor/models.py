@@ -1,0 +1,43 @@
+"""Import every model so that metadata (Alembic, the app) knows all tables."""
+
+from debitor.auth.models import PortalUser, Role, StaffUser
+from debitor.clients.models import BillingContact, Client, ClientInn
+from debitor.contracts.models import Contract, ContractState
+from debitor.disputes.models import Dispute, DisputeState
+from debitor.invoices.models import DocumentCounter, Invoice, InvoiceKind, InvoiceLine, InvoiceState
+from debitor.orgs.models import BankAccount, Organisation, VatMode, VatRate
+from debitor.outbox.models import OutboxMessage, OutboxState
+from debitor.payments.models import Payment, PaymentAllocation, PaymentState
+from debitor.tasks.models import Task, TaskState
+from debitor.timeline.models import Event, Visibility
+
+__all__ = [
+    "BankAccount",
+    "BillingContact",
+    "Client",
+    "ClientInn",
+    "Contract",
+    "ContractState",
+    "Dispute",
+    "DisputeState",
+    "DocumentCounter",
+    "Event",
+    "Invoice",
+    "InvoiceKind",
+    "InvoiceLine",
+    "InvoiceState",
+    "Organisation",
+    "OutboxMessage",
+    "OutboxState",
+    "Payment",
+    "PaymentAllocation",
+    "PaymentState",
+    "PortalUser",
+    "Role",
+    "StaffUser",
+    "Task",
+    "TaskState",
+    "VatMode",
+    "VatRate",
+    "Visibility",
+]

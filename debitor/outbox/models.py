@@ -1,0 +1,36 @@
+"""The outbox: side effects that leave the process, written in the same transaction as the change."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from debitor.db import CreatedMixin, IdMixin, UTCDateTime, db, enum_column
+
+
+class OutboxState(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # gave up after MAIL_MAX_ATTEMPTS
+
+
+class OutboxMessage(IdMixin, CreatedMixin, db.Model):
+    __tablename__ = "outbox_messages"
+    kind: Mapped[str] = mapped_column(sa.String(30), default="email")
+    dedupe_key: Mapped[str] = mapped_column(sa.String(200), unique=True)  # same key = same message, once
+    state: Mapped[OutboxState] = mapped_column(
+        enum_column(OutboxState), default=OutboxState.PENDING, index=True
+    )
+    recipients: Mapped[str] = mapped_column(sa.Text)  # comma-separated addresses
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    body_text: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str] = mapped_column(sa.Text, default="")
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(sa.Text, default="")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    client_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clients.id"), index=True)
+    invoice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invoices.id"))

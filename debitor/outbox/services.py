@@ -1,0 +1,141 @@
+"""Queue outgoing email in the caller's transaction; deliver after commit, once.
+
+``queue_email`` adds an ``OutboxMessage`` keyed by ``dedupe_key`` (the same key twice is one message)
+and remembers its id on the session; after the transaction commits the id is enqueued for the
+worker. If Redis is unreachable at that moment the periodic sweep delivers it later, so nothing is
+lost; ``deliver`` locks the row and skips messages already sent, so nothing is sent twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import timedelta
+from email.message import EmailMessage
+
+import sqlalchemy as sa
+from flask import current_app
+
+from debitor.db import db, utcnow
+from debitor.outbox.models import OutboxMessage, OutboxState
+
+log = logging.getLogger(__name__)
+PENDING_KEY = "debitor_outbox_pending"
+
+
+def queue_email(
+    *,
+    to: list[str],
+    subject: str,
+    text: str,
+    html: str = "",
+    dedupe_key: str,
+    client_id: int | None = None,
+    invoice_id: int | None = None,
+) -> OutboxMessage:
+    existing = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+    if existing is not None:
+        return existing
+    if not to:
+        raise ValueError("an email needs at least one recipient")
+    msg = OutboxMessage(
+        kind="email",
+        dedupe_key=dedupe_key,
+        recipients=", ".join(to),
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        client_id=client_id,
+        invoice_id=invoice_id,
+        next_attempt_at=utcnow(),
+    )
+    db.session.add(msg)
+    db.session.flush()
+    db.session.info.setdefault(PENDING_KEY, []).append(msg.id)
+    return msg
+
+
+def build_message(msg: OutboxMessage) -> EmailMessage:
+    cfg = current_app.config
+    email = EmailMessage()
+    email["From"] = cfg["MAIL_FROM"]
+    email["To"] = msg.recipients
+    email["Subject"] = msg.subject
+    domain = cfg["MAIL_FROM"].rsplit("@", 1)[-1].strip("> ")
+    # A stable Message-ID: if a crash ever made us retry after a send, receivers can drop the copy.
+    email["Message-ID"] = f"<outbox-{msg.id}-{msg.dedupe_key.replace(':', '.')[:60]}@{domain}>"
+    email["X-Debitor-Outbox-Id"] = str(msg.id)
+    email.set_content(msg.body_text)
+    if msg.body_html:
+        email.add_alternative(msg.body_html, subtype="html")
+    return email
+
+
+def smtp_send(email: EmailMessage) -> None:
+    cfg = current_app.config
+    cls = smtplib.SMTP_SSL if cfg["MAIL_USE_SSL"] else smtplib.SMTP
+    with cls(cfg["MAIL_HOST"], int(cfg["MAIL_PORT"]), timeout=cfg["MAIL_TIMEOUT"]) as smtp:
+        if cfg["MAIL_USE_TLS"] and not cfg["MAIL_USE_SSL"]:
+            smtp.starttls()
+        if cfg["MAIL_USERNAME"]:
+            smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
+        smtp.send_message(email)
+
+
+def deliver(message_id: int) -> str:
+    """Send one outbox message if it is still pending. Returns the resulting state.
+
+    The row is locked (FOR UPDATE on PostgreSQL) for the duration, so two workers cannot both send it.
+    """
+    from debitor.timeline.services import record
+
+    msg = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update())
+    if msg is None:
+        return "missing"
+    if msg.state != OutboxState.PENDING:
+        db.session.rollback()
+        return msg.state.value
+    msg.attempts += 1
+    try:
+        smtp_send(build_message(msg))
+    except (OSError, smtplib.SMTPException) as exc:
+        msg.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        if msg.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+            msg.state = OutboxState.FAILED
+            record(
+                "email_failed",
+                client=msg.client_id,
+                invoice=msg.invoice_id,
+                data={"subject": msg.subject, "to": msg.recipients, "error": msg.last_error},
+            )
+        else:
+            msg.next_attempt_at = utcnow() + timedelta(seconds=30 * 2 ** (msg.attempts - 1))
+        db.session.commit()
+        log.warning("outbox %s: attempt %s failed: %s", msg.id, msg.attempts, msg.last_error)
+        return msg.state.value
+    msg.state = OutboxState.SENT
+    msg.sent_at = utcnow()
+    msg.last_error = ""
+    if msg.client_id or msg.invoice_id:
+        record(
+            "email_sent",
+            client=msg.client_id,
+            invoice=msg.invoice_id,
+            data={"subject": msg.subject, "to": msg.recipients},
+        )
+    db.session.commit()
+    return msg.state.value
+
+
+def due_message_ids(limit: int = 500) -> list[int]:
+    """Pending messages whose next attempt is due (the sweep's work list)."""
+    q = (
+        sa.select(OutboxMessage.id)
+        .where(OutboxMessage.state == OutboxState.PENDING, OutboxMessage.next_attempt_at <= utcnow())
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(q))
+
+
+__all__ = ["queue_email", "deliver", "due_message_ids"]

@@ -1,0 +1,102 @@
+"""Shared marshmallow pieces: Russian identifier fields and a base schema that strips whitespace."""
+
+from __future__ import annotations
+
+from flask_babel import gettext
+from marshmallow import Schema, ValidationError, fields, pre_load
+
+from debitor import identifiers
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated when errors are shown (``error_messages``)."""
+    return message
+
+
+# marshmallow's own messages, so that the catalogue carries their translations
+BUILTIN = [
+    N_("Missing data for required field."),
+    N_("Not a valid integer."),
+    N_("Not a valid email address."),
+    N_("Not a valid string."),
+    N_("Unknown field."),
+    N_("Invalid input type."),
+    N_("Not a valid list."),
+    N_("Field may not be null."),
+    N_("Not a valid boolean."),
+]
+
+
+def one_of(values, message: str):
+    """Like ``validate.OneOf`` but with a translatable message naming the bad value."""
+
+    def check(value):
+        if value not in values:
+            raise ValidationError(gettext(message, value=value))
+
+    return check
+
+
+def number_range(min: int, max: int):  # noqa: A002
+    def check(value):
+        if not min <= value <= max:
+            raise ValidationError(gettext("Must be from %(min)s to %(max)s", min=min, max=max))
+
+    return check
+
+
+def length(min: int = 0, max: int | None = None):  # noqa: A002 - mirrors validate.Length
+    def check(value):
+        if len(value) < min or (max is not None and len(value) > max):
+            if max is None:
+                raise ValidationError(gettext("At least %(min)s characters", min=min))
+            raise ValidationError(gettext("From %(min)s to %(max)s characters", min=min, max=max))
+
+    return check
+
+
+class InputSchema(Schema):
+    """Strips surrounding whitespace and turns empty strings into missing values."""
+
+    @pre_load
+    def _strip(self, data, **kwargs):
+        if not isinstance(data, dict):
+            return data
+        out = {}
+        for key, value in data.items():
+            if isinstance(value, str):
+                value = value.strip()
+                if value == "":
+                    continue
+            out[key] = value
+        return out
+
+
+def _checked(check):
+    class Field(fields.String):
+        def _deserialize(self, value, attr, data, **kwargs):
+            value = super()._deserialize(value, attr, data, **kwargs)
+            try:
+                return check(value)
+            except identifiers.IdentifierError as exc:
+                raise ValidationError(str(exc)) from exc
+
+    return Field
+
+
+Inn = _checked(identifiers.validate_inn)
+Kpp = _checked(identifiers.validate_kpp)
+Ogrn = _checked(identifiers.validate_ogrn)
+Bik = _checked(identifiers.validate_bik)
+
+
+def error_messages(err: ValidationError) -> dict[str, list[str]]:
+    """Flatten marshmallow's nested messages into field -> list of strings."""
+    out: dict[str, list[str]] = {}
+    for key, value in (err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}).items():
+        if isinstance(value, dict):
+            for sub, msgs in error_messages(ValidationError(value)).items():
+                out[f"{key}.{sub}"] = msgs
+        else:
+            out[key] = [gettext(str(v)) for v in (value if isinstance(value, list) else [value])]
+    return out

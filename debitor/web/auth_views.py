@@ -1,0 +1,127 @@
+"""Login, logout, password change and reset, shared by the portal and the staff blueprints.
+
+Each blueprint calls ``register_auth(bp, kind, home_endpoint)``; the two faces keep separate login
+pages and user tables, and a session of one kind never opens the other's pages.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from debitor.auth import services as auth
+from debitor.auth.schemas import ChangePasswordInput, ForgotInput, LoginInput, NewPasswordInput
+from debitor.db import db
+from debitor.errors import DomainError
+from debitor.extensions import limiter
+from debitor.timeline.services import record
+from debitor.web.common import load_form, render, safe_next
+
+
+def _login_email_key() -> str:
+    return "login-account:" + (request.form.get("email") or "").strip().lower()
+
+
+def register_auth(bp: Blueprint, kind: str, home: str, login_rule: str) -> None:
+    tpl = "portal" if kind == "client" else "staff"
+
+    def ip_limit():
+        return current_app.config["LOGIN_RATE_LIMIT"]
+
+    def account_limit():
+        return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+    @bp.route(login_rule, methods=["GET", "POST"], endpoint="login")
+    @limiter.limit(ip_limit, methods=["POST"], scope=f"{kind}-login-ip")
+    @limiter.limit(account_limit, methods=["POST"], key_func=_login_email_key, scope=f"{kind}-login-account")
+    def login():
+        if current_user.is_authenticated and current_user.kind == kind:
+            return redirect(url_for(home))
+        errors, form = {}, {}
+        if request.method == "POST":
+            form = {"email": request.form.get("email", "")}
+            data, errors = load_form(LoginInput())
+            if data:
+                user = auth.authenticate(kind, data["email"], data["password"])
+                if user is None:
+                    errors = {"_schema": [_("Wrong email or password")]}
+                else:
+                    logout_user()
+                    login_user(user, remember=data["remember"])
+                    record(
+                        "login",
+                        actor=user,
+                        client=getattr(user, "client_id", None),
+                        data={"ip": request.remote_addr or ""},
+                    )
+                    db.session.commit()
+                    return redirect(safe_next(url_for(home)), code=303)
+        status = 400 if errors else 200
+        return render(f"{tpl}/login.html", errors=errors, form=form, status=status)
+
+    @bp.post("/logout", endpoint="logout")
+    def logout():
+        logout_user()
+        flash(_("You have signed out."), "info")
+        return redirect(url_for(f"{bp.name}.login"), code=303)
+
+    @bp.route("/forgot", methods=["GET", "POST"], endpoint="forgot")
+    @limiter.limit(lambda: current_app.config["RESET_RATE_LIMIT"], methods=["POST"], scope=f"{kind}-reset")
+    def forgot():
+        errors, form = {}, {}
+        if request.method == "POST":
+            form = {"email": request.form.get("email", "")}
+            data, errors = load_form(ForgotInput())
+            if data:
+                auth.request_password_reset(
+                    kind, data["email"], lambda token: _external(f"{bp.name}.reset", token=token)
+                )
+                db.session.commit()
+                flash(
+                    _("If this address belongs to an account, a link to set a new password is on its way."),
+                    "info",
+                )
+                return redirect(url_for(f"{bp.name}.login"), code=303)
+        return render(f"{tpl}/forgot.html", errors=errors, form=form, status=400 if errors else 200)
+
+    @bp.route("/reset/<token>", methods=["GET", "POST"], endpoint="reset")
+    def reset(token: str):
+        user = auth.user_for_reset_token(token)
+        if user is None:
+            return render(f"{tpl}/reset.html", invalid=True, errors={}, status=400)
+        errors = {}
+        if request.method == "POST":
+            data, errors = load_form(NewPasswordInput())
+            if data:
+                auth.reset_password(user, data["password"])
+                db.session.commit()
+                flash(_("Your password is set. Sign in with it."), "success")
+                return redirect(url_for(f"{bp.name}.login"), code=303)
+        return render(f"{tpl}/reset.html", invalid=False, errors=errors, status=400 if errors else 200)
+
+    @bp.route("/account/password", methods=["GET", "POST"], endpoint="password")
+    @login_required
+    def password():
+        if current_user.kind != kind:
+            return redirect(url_for(f"{bp.name}.login"))
+        errors = {}
+        if request.method == "POST":
+            data, errors = load_form(ChangePasswordInput())
+            if data:
+                try:
+                    auth.change_password(current_user, data["current"], data["password"])
+                except DomainError as exc:
+                    errors = exc.as_errors()
+                else:
+                    user = current_user._get_current_object()
+                    db.session.commit()
+                    login_user(user)  # the new session epoch: other sessions end, this one stays
+                    flash(_("Password changed. Other sessions were signed out."), "success")
+                    return redirect(url_for(home), code=303)
+        return render(f"{tpl}/password.html", errors=errors, status=400 if errors else 200)
+
+
+def _external(endpoint: str, **values) -> str:
+    base = current_app.config["BASE_URL"].rstrip("/")
+    return base + url_for(endpoint, **values)

@@ -1,0 +1,65 @@
+"""Pieces both faces share: rendering with HTMX partials, form loading, language switch, health."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from marshmallow import Schema, ValidationError
+
+from debitor.db import db
+from debitor.errors import DomainError
+from debitor.extensions import htmx
+from debitor.schemas import error_messages
+
+bp = Blueprint("common", __name__)
+
+
+def render(template: str, partial: str | None = None, status: int = 200, **ctx):
+    """The partial for an HTMX request (when given), the whole page otherwise; ``Vary: HX-Request``."""
+    name = partial if partial and htmx and not htmx.boosted else template
+    response = make_response(render_template(name, **ctx), status)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def load_form(schema: Schema, data: dict | None = None) -> tuple[dict | None, dict[str, list[str]]]:
+    """Validate submitted form data with a marshmallow schema: (data, {}) or (None, errors)."""
+    raw = dict(request.form.items()) if data is None else data
+    raw.pop("csrf_token", None)
+    try:
+        return schema.load(raw), {}
+    except ValidationError as err:
+        return None, error_messages(err)
+
+
+def domain_errors(exc: DomainError) -> dict[str, list[str]]:
+    return exc.as_errors()
+
+
+def safe_next(default: str) -> str:
+    """A same-site relative redirect target from ``next``, never an open redirect."""
+    target = request.values.get("next") or ""
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.scheme and not parts.netloc:
+        return target
+    return default
+
+
+@bp.post("/lang")
+def set_language():
+    lang = request.form.get("lang")
+    if lang in ("ru", "en"):
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            current_user.locale = lang
+            db.session.commit()
+    return redirect(safe_next(url_for("portal.home")), code=303)
+
+
+@bp.get("/healthz")
+def health():
+    db.session.execute(sa.text("SELECT 1"))
+    return {"status": "ok"}

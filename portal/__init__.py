@@ -1,0 +1,1 @@
+"""The client portal blueprint: client self-service (views and forms only)."""

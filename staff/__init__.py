@@ -1,0 +1,1 @@
+"""The staff workspace blueprint: clerk, account manager, manager and admin."""

@@ -1,0 +1,178 @@
+"""Staff: clients — list with search, create, edit, client page."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from debitor.auth.models import Role, StaffUser
+from debitor.clients.models import Client, ClientInn
+from debitor.clients.schemas import ClientInput
+from debitor.clients.services import create_client, update_client
+from debitor.dates import today
+from debitor.db import db
+from debitor.errors import DomainError
+from debitor.invoices.models import Invoice
+from debitor.kpi.services import client_balance
+from debitor.orgs.services import default_organisation
+from debitor.payments.models import Payment
+from debitor.timeline.services import timeline
+from debitor.web.common import load_form, render
+from staff.access import role_required
+from staff.views import bp
+
+EDITORS = (Role.CLERK, Role.ACCOUNT_MANAGER, Role.MANAGER)
+
+
+@bp.get("/clients")
+@role_required()
+def clients():
+    search = request.args.get("q", "").strip()
+    page = max(request.args.get("page", 1, type=int), 1)
+    size = current_app.config["PAGE_SIZE"]
+    q = sa.select(Client)
+    if search:
+        like = f"%{search.lower()}%"
+        q = q.where(
+            sa.or_(
+                sa.func.lower(Client.short_name).like(like),
+                sa.func.lower(Client.legal_name).like(like),
+                Client.inn.startswith(search),
+                Client.id.in_(sa.select(ClientInn.client_id).where(ClientInn.inn.startswith(search))),
+            )
+        )
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(q.subquery()))
+    rows = list(
+        db.session.scalars(q.order_by(Client.short_name, Client.id).offset((page - 1) * size).limit(size))
+    )
+    return render(
+        "staff/clients.html",
+        "staff/_client_rows.html",
+        clients=rows,
+        q=search,
+        total=total,
+        page=page,
+        pages=max((total + size - 1) // size, 1),
+    )
+
+
+def _form_data() -> dict:
+    raw = {k: v for k, v in request.form.items() if k != "extra_inns"}
+    raw["extra_inns"] = [x for x in re.split(r"[\s,;]+", request.form.get("extra_inns", "")) if x]
+    for key in ("account_manager_id", "parent_id"):
+        if not raw.get(key):
+            raw.pop(key, None)
+    return raw
+
+
+def _choices():
+    managers = db.session.scalars(
+        sa.select(StaffUser)
+        .where(StaffUser.role.in_([Role.ACCOUNT_MANAGER, Role.MANAGER]), StaffUser.is_active_flag.is_(True))
+        .order_by(StaffUser.name)
+    )
+    parents = db.session.scalars(
+        sa.select(Client).where(Client.parent_id.is_(None)).order_by(Client.short_name)
+    )
+    return {"managers": list(managers), "parents": list(parents)}
+
+
+@bp.route("/clients/new", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def client_new():
+    errors, form = {}, {}
+    if request.method == "POST":
+        form = _form_data()
+        data, errors = load_form(ClientInput(), dict(form))
+        if data:
+            try:
+                client = create_client(default_organisation().id, data, actor=current_user)
+            except DomainError as exc:
+                db.session.rollback()
+                errors = exc.as_errors()
+            else:
+                db.session.commit()
+                flash(_("Client %(name)s created.", name=client.short_name), "success")
+                return redirect(url_for("staff.client", client_id=client.id), code=303)
+    return render(
+        "staff/client_form.html",
+        form=form,
+        errors=errors,
+        client=None,
+        status=400 if errors else 200,
+        **_choices(),
+    )
+
+
+@bp.route("/clients/<int:client_id>/edit", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def client_edit(client_id: int):
+    client = db.session.get(Client, client_id) or abort(404)
+    errors = {}
+    form = {
+        k: getattr(client, k) or ""
+        for k in (
+            "legal_name",
+            "short_name",
+            "inn",
+            "kpp",
+            "ogrn",
+            "legal_address",
+            "postal_address",
+            "language",
+            "payment_terms_days",
+            "account_manager_id",
+            "parent_id",
+        )
+    }
+    form["credit_limit"] = f"{client.credit_limit_kopecks / 100:.2f}"
+    form["extra_inns"] = [x.inn for x in client.extra_inns]
+    if request.method == "POST":
+        form = _form_data()
+        data, errors = load_form(ClientInput(), dict(form))
+        if data:
+            try:
+                update_client(client, data, actor=current_user)
+            except DomainError as exc:
+                db.session.rollback()
+                errors = exc.as_errors()
+            else:
+                db.session.commit()
+                flash(_("Changes saved."), "success")
+                return redirect(url_for("staff.client", client_id=client.id), code=303)
+    return render(
+        "staff/client_form.html",
+        form=form,
+        errors=errors,
+        client=client,
+        status=400 if errors else 200,
+        **_choices(),
+    )
+
+
+@bp.get("/clients/<int:client_id>")
+@role_required()
+def client(client_id: int):
+    client = db.session.get(Client, client_id) or abort(404)
+    invoices = db.session.scalars(
+        sa.select(Invoice).where(Invoice.client_id == client.id).order_by(Invoice.created_at.desc()).limit(20)
+    )
+    payments = db.session.scalars(
+        sa.select(Payment)
+        .where(Payment.client_id == client.id)
+        .order_by(Payment.received_on.desc())
+        .limit(20)
+    )
+    return render(
+        "staff/client.html",
+        client=client,
+        balance=client_balance(client.id, today()),
+        invoices=list(invoices),
+        payments=list(payments),
+        events=timeline(client_id=client.id, limit=50),
+        today=today(),
+    )

@@ -1,0 +1,63 @@
+"""Staff: every email the system sent or queued (the outbox), and what the local mail sink received."""
+
+from __future__ import annotations
+
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import abort, current_app, request
+
+from debitor.auth.models import Role
+from debitor.db import db
+from debitor.outbox.models import OutboxMessage, OutboxState
+from debitor.web.common import render
+from staff.access import role_required
+from staff.views import bp
+
+
+@bp.get("/mail")
+@role_required(Role.CLERK, Role.MANAGER)
+def mail():
+    state = request.args.get("state", "")
+    q = sa.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(200)
+    if state in {s.value for s in OutboxState}:
+        q = q.where(OutboxMessage.state == OutboxState(state))
+    return render(
+        "staff/mail.html",
+        "staff/_mail_rows.html",
+        messages=list(db.session.scalars(q)),
+        state=state,
+        sink=sink_messages(),
+    )
+
+
+@bp.get("/mail/<int:message_id>")
+@role_required(Role.CLERK, Role.MANAGER)
+def mail_message(message_id: int):
+    msg = db.session.get(OutboxMessage, message_id) or abort(404)
+    return render("staff/mail_message.html", message=msg)
+
+
+def sink_messages(limit: int = 50) -> list[dict] | None:
+    """Messages in the dev mail sink's Maildir, newest first; None when no sink is configured."""
+    directory = current_app.config.get("MAIL_SINK_DIR")
+    if not directory or not Path(directory).is_dir():
+        return None
+    files = [p for sub in ("new", "cur") for p in (Path(directory) / sub).glob("*") if p.is_file()]
+    files.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    items = []
+    for path in files[:limit]:
+        with open(path, "rb") as fh:
+            msg = BytesParser(policy=policy.default).parse(fh)
+        body = msg.get_body(preferencelist=("plain",))
+        items.append(
+            {
+                "to": msg["To"],
+                "subject": msg["Subject"],
+                "date": msg["Date"],
+                "text": body.get_content() if body else "",
+            }
+        )
+    return items
