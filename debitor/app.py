@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-from flask import Flask, g, render_template, request, session
+from flask import Flask, g, has_request_context, render_template, request, session
 from flask_babel import format_date, format_datetime
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
@@ -71,7 +71,9 @@ def _limiter_storage(app: Flask) -> str:
 
 def select_locale() -> str:
     langs = ("ru", "en")
-    if request and request.args.get("lang") in langs:
+    if not has_request_context():
+        return "ru"
+    if request.args.get("lang") in langs:
         return request.args["lang"]
     if current_user and current_user.is_authenticated and current_user.locale in langs:
         return current_user.locale

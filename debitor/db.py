@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -25,8 +27,21 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+_clock: ContextVar[datetime | None] = ContextVar("debitor_clock", default=None)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, in UTC; ``frozen_clock`` can pin it (demo data written "in the past", tests)."""
+    return _clock.get() or datetime.now(UTC)
+
+
+@contextlib.contextmanager
+def frozen_clock(at: datetime):
+    token = _clock.set(at.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _clock.reset(token)
 
 
 class UTCDateTime(sa.types.TypeDecorator):

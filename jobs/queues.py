@@ -30,6 +30,23 @@ def redis_for(url: str, instance_path: str) -> Redis:
     return _embedded[path]
 
 
+def wait_for_redis(connection: Redis, seconds: float = 20.0) -> None:
+    """Block until Redis answers PING (processes may start before it), or raise after ``seconds``."""
+    import time
+
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            connection.ping()
+            return
+        except RedisConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
 def get_redis(app: Flask | None = None) -> Redis:
     app = app or current_app
     if "debitor.redis" not in app.extensions:
@@ -42,8 +59,19 @@ def get_queue(app: Flask | None = None) -> Queue:
     return Queue(app.config["RQ_QUEUE"], connection=get_redis(app))
 
 
+_listening = False
+
+
 def init_app(app: Flask) -> None:
-    """After each commit, enqueue delivery of the outbox messages that the transaction created."""
+    """After each commit, enqueue delivery of the outbox messages that the transaction created.
+
+    The listeners are global to SQLAlchemy sessions, so they are installed once per process however
+    many apps are created; they use the app of the current context.
+    """
+    global _listening
+    if _listening:
+        return
+    _listening = True
 
     @event.listens_for(Session, "after_commit")
     def _after_commit(session: Session) -> None:

@@ -2,7 +2,7 @@
 
 from rq import cron
 
-from jobs import tasks
+from jobs import runtime, tasks
 
 SCHEDULE = [
     # (function, seconds between runs)
@@ -10,4 +10,4 @@ SCHEDULE = [
 ]
 
 for func, seconds in SCHEDULE:
-    cron.register(func, "default", interval=seconds)
+    cron.register(func, runtime.app().config["RQ_QUEUE"], interval=seconds)

@@ -8,7 +8,7 @@ import logging
 from rq import Worker
 
 from jobs import runtime
-from jobs.queues import get_queue, get_redis
+from jobs.queues import get_queue, get_redis, wait_for_redis
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -22,6 +22,7 @@ def main(argv: list[str] | None = None) -> None:
     import weasyprint  # noqa: F401
 
     with app.app_context():
+        wait_for_redis(get_redis(app))
         queue = get_queue(app)
         worker = Worker([queue], connection=get_redis(app), name=args.name)
     worker.work(burst=args.burst, with_scheduler=False)

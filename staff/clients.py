@@ -103,7 +103,7 @@ def client_new():
         form=form,
         errors=errors,
         client=None,
-        status=400 if errors else 200,
+        status_code=400 if errors else 200,
         **_choices(),
     )
 
@@ -149,7 +149,7 @@ def client_edit(client_id: int):
         form=form,
         errors=errors,
         client=client,
-        status=400 if errors else 200,
+        status_code=400 if errors else 200,
         **_choices(),
     )
 

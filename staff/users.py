@@ -42,5 +42,5 @@ def user_new():
                 flash(_("User %(email)s created.", email=user.email), "success")
                 return redirect(url_for("staff.users"), code=303)
     return render(
-        "staff/user_form.html", form=form, errors=errors, roles=list(Role), status=400 if errors else 200
+        "staff/user_form.html", form=form, errors=errors, roles=list(Role), status_code=400 if errors else 200
     )

@@ -78,6 +78,12 @@ class Invoice(IdMixin, CreatedMixin, db.Model):
         sa.Index("ix_invoices_issued_on", "issued_on"),
     )
 
+    def __init__(self, **kw):
+        kw.setdefault("state", InvoiceState.DRAFT)  # usable before the first flush
+        kw.setdefault("kind", InvoiceKind.INVOICE)
+        kw.setdefault("paid_kopecks", 0)
+        super().__init__(**kw)
+
     @property
     def number(self) -> str | None:
         if self.number_seq is None:

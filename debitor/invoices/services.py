@@ -38,6 +38,7 @@ def next_number(organisation_id: int, kind: str, year: int) -> int:
         )
         .values(last_value=DocumentCounter.last_value + 1)
         .returning(DocumentCounter.last_value)
+        .execution_options(synchronize_session=False)
     ).scalar_one()
     return value
 
@@ -93,6 +94,7 @@ def issue_invoice(invoice: Invoice, *, actor=None, on: date | None = None) -> In
     if not invoice.lines:
         raise DomainError(_l("An invoice needs at least one line"), "lines")
     on = on or today()
+    db.session.flush()  # the draft and its lines have ids before numbering
     invoice.issued_on = on
     recalculate(invoice, vat_rate_on(on, invoice.organisation))
     if invoice.total_kopecks <= 0:
@@ -128,3 +130,22 @@ def settle_state(invoice: Invoice) -> None:
     if target != invoice.state:
         INVOICE_FLOW.check(invoice.state, target)
         invoice.state = target
+
+
+def cancel_invoice(invoice: Invoice, *, reason: str, actor=None) -> Invoice:
+    """Cancel an issued, unpaid invoice. Its number stays used (gapless series), the document stays."""
+    INVOICE_FLOW.check(invoice.state, InvoiceState.CANCELLED)
+    if invoice.paid_kopecks:
+        raise DomainError(_l("Take back the payments applied to this invoice before cancelling it"))
+    if not reason.strip():
+        raise DomainError(_l("Say why the invoice is cancelled"), "reason")
+    invoice.state = InvoiceState.CANCELLED
+    db.session.flush()
+    record(
+        "invoice_cancelled",
+        actor=actor,
+        invoice=invoice,
+        visibility=Visibility.CLIENT,
+        data={"number": invoice.number, "reason": reason},
+    )
+    return invoice

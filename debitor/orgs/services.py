@@ -19,12 +19,21 @@ def vat_rate_on(on: date, organisation: Organisation | None = None) -> Decimal:
     """The VAT rate (percent) that applies on a date: 0 for "без НДС", else the dated table."""
     if organisation is not None and organisation.vat_mode == VatMode.NONE:
         return Decimal(0)
-    rate = db.session.scalar(
-        sa.select(VatRate.rate).where(VatRate.valid_from <= on).order_by(VatRate.valid_from.desc()).limit(1)
-    )
-    if rate is None:
-        raise NoVatRate(f"no VAT rate is defined for {on.isoformat()}")
-    return Decimal(rate)
+    for valid_from, rate in _rate_table():
+        if valid_from <= on:
+            return Decimal(rate)
+    raise NoVatRate(f"no VAT rate is defined for {on.isoformat()}")
+
+
+def _rate_table() -> list[tuple[date, Decimal]]:
+    """The dated rates, newest first; read once per session (unit of work), not per line."""
+    if "vat_rates" not in db.session.info:
+        with db.session.no_autoflush:
+            rows = db.session.execute(
+                sa.select(VatRate.valid_from, VatRate.rate).order_by(VatRate.valid_from.desc())
+            )
+            db.session.info["vat_rates"] = [tuple(r) for r in rows]
+    return db.session.info["vat_rates"]
 
 
 def default_organisation() -> Organisation:

@@ -46,6 +46,11 @@ class Payment(IdMixin, CreatedMixin, db.Model):
         ),
     )
 
+    def __init__(self, **kw):
+        kw.setdefault("state", PaymentState.UNMATCHED)
+        kw.setdefault("applied_kopecks", 0)
+        super().__init__(**kw)
+
     @property
     def unapplied_kopecks(self) -> int:
         return self.amount_kopecks - self.applied_kopecks

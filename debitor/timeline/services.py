@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from debitor.db import db
+from debitor.db import db, utcnow
 from debitor.timeline.models import Event, Visibility
 
 
@@ -15,7 +15,7 @@ def record(
 
     ``refs`` are the objects it concerns: client, contract, invoice, payment, dispute (objects or ids).
     """
-    event = Event(kind=kind, visibility=visibility, data=data or {})
+    event = Event(kind=kind, visibility=visibility, data=data or {}, occurred_at=utcnow())
     if actor is not None:
         if actor.kind == "staff":
             event.actor_staff_id = actor.id

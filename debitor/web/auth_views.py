@@ -58,7 +58,7 @@ def register_auth(bp: Blueprint, kind: str, home: str, login_rule: str) -> None:
                     db.session.commit()
                     return redirect(safe_next(url_for(home)), code=303)
         status = 400 if errors else 200
-        return render(f"{tpl}/login.html", errors=errors, form=form, status=status)
+        return render(f"{tpl}/login.html", errors=errors, form=form, status_code=status)
 
     @bp.post("/logout", endpoint="logout")
     def logout():
@@ -83,13 +83,13 @@ def register_auth(bp: Blueprint, kind: str, home: str, login_rule: str) -> None:
                     "info",
                 )
                 return redirect(url_for(f"{bp.name}.login"), code=303)
-        return render(f"{tpl}/forgot.html", errors=errors, form=form, status=400 if errors else 200)
+        return render(f"{tpl}/forgot.html", errors=errors, form=form, status_code=400 if errors else 200)
 
     @bp.route("/reset/<token>", methods=["GET", "POST"], endpoint="reset")
     def reset(token: str):
         user = auth.user_for_reset_token(token)
         if user is None:
-            return render(f"{tpl}/reset.html", invalid=True, errors={}, status=400)
+            return render(f"{tpl}/reset.html", invalid=True, errors={}, status_code=400)
         errors = {}
         if request.method == "POST":
             data, errors = load_form(NewPasswordInput())
@@ -98,7 +98,7 @@ def register_auth(bp: Blueprint, kind: str, home: str, login_rule: str) -> None:
                 db.session.commit()
                 flash(_("Your password is set. Sign in with it."), "success")
                 return redirect(url_for(f"{bp.name}.login"), code=303)
-        return render(f"{tpl}/reset.html", invalid=False, errors=errors, status=400 if errors else 200)
+        return render(f"{tpl}/reset.html", invalid=False, errors=errors, status_code=400 if errors else 200)
 
     @bp.route("/account/password", methods=["GET", "POST"], endpoint="password")
     @login_required
@@ -119,7 +119,7 @@ def register_auth(bp: Blueprint, kind: str, home: str, login_rule: str) -> None:
                     login_user(user)  # the new session epoch: other sessions end, this one stays
                     flash(_("Password changed. Other sessions were signed out."), "success")
                     return redirect(url_for(home), code=303)
-        return render(f"{tpl}/password.html", errors=errors, status=400 if errors else 200)
+        return render(f"{tpl}/password.html", errors=errors, status_code=400 if errors else 200)
 
 
 def _external(endpoint: str, **values) -> str:

@@ -17,10 +17,10 @@ from debitor.schemas import error_messages
 bp = Blueprint("common", __name__)
 
 
-def render(template: str, partial: str | None = None, status: int = 200, **ctx):
+def render(template: str, partial: str | None = None, status_code: int = 200, **ctx):
     """The partial for an HTMX request (when given), the whole page otherwise; ``Vary: HX-Request``."""
     name = partial if partial and htmx and not htmx.boosted else template
-    response = make_response(render_template(name, **ctx), status)
+    response = make_response(render_template(name, **ctx), status_code)
     response.headers["Vary"] = "HX-Request"
     return response
 

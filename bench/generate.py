@@ -1,0 +1,885 @@
+"""Bulk data generator: load Debitor's real schema at scale into PostgreSQL, fast, and report rows/s.
+
+One organisation, ~20 staff users, N clients (valid unique ИНН, КПП, ОГРН; agencies and their
+sub-clients; billing contacts, portal users, contracts in every state) and M invoices over the
+18 months before 2026-11-27 in every state, with lines, gapless numbers per year, VAT 20 % (2025)
+and 22 % (2026, included in the gross, per line, half-up), payments and their allocations, the
+timeline events, and a few thousand disputes and tasks. Rows are made with plain Python from
+``random.Random(seed)`` and streamed in chunks through psycopg 3 ``COPY ... FROM STDIN`` into the
+tables as the Alembic migrations created them (indexes, constraints and foreign keys in place), in
+one transaction. Then every id sequence is set and the tables are analysed.
+
+Run from the repository root:
+
+    .venv/bin/python bench/generate.py --clients 10000 --invoices 1000000 --reset
+    .venv/bin/python bench/generate.py --clients 200 --invoices 5000 --reset \\
+        --database-url postgresql://postgres@127.0.0.1:5432/debitor_bench_small
+
+``--reset`` (or a missing database) drops and recreates the database and runs the migrations through
+the app. A database that already holds data is refused without ``--reset``. The summary (rows,
+seconds and rows/s per table, and the total) is printed and written to bench/out/generate.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from debitor.identifiers import (  # noqa: E402 - needs the repository root on sys.path
+    inn_check_digit,
+    ogrn_check_digit,
+    settlement_account_with_key,
+)
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/debitor_bench"
+OUT_FILE = ROOT / "bench" / "out" / "generate.json"
+CHUNK = 20_000  # invoices per COPY round
+PASSWORD = "bench-password"
+
+TODAY = date(2026, 11, 27)
+START = date(2025, 5, 27)  # 18 months before TODAY
+T0 = TODAY.toordinal()
+S0 = START.toordinal()
+DAYS = T0 - S0 + 1
+VAT_22_FROM = date(2026, 1, 1).toordinal()
+
+
+def words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+COLS: dict[str, tuple[str, ...]] = {
+    "organisations": words(
+        "id name short_name inn kpp ogrn legal_address director_name accountant_name vat_mode currency "
+        "timezone created_at"
+    ),
+    "bank_accounts": words("id organisation_id bank_name bik corr_account account is_primary"),
+    "staff_users": words(
+        "id role email name password_hash locale is_active session_epoch last_login_at created_at"
+    ),
+    "clients": words(
+        "id organisation_id legal_name short_name inn kpp ogrn legal_address postal_address language "
+        "payment_terms_days credit_limit_kopecks currency account_manager_id parent_id created_at"
+    ),
+    "client_inns": words("id client_id inn name"),
+    "billing_contacts": words("id client_id name email phone receives_invoices"),
+    "portal_users": words(
+        "id client_id position email name password_hash locale is_active session_epoch last_login_at "
+        "created_at"
+    ),
+    "contracts": words(
+        "id client_id number title signed_on starts_on ends_on state ack_deadline payment_terms_days "
+        "penalty_rate_per_day acknowledged_at acknowledged_by_id created_at"
+    ),
+    "invoices": words(
+        "id organisation_id client_id contract_id kind corrects_id state number_year number_seq currency "
+        "period_start period_end issued_on due_on issued_at vat_rate subtotal_kopecks vat_kopecks "
+        "total_kopecks paid_kopecks paid_on created_at"
+    ),
+    "invoice_lines": words(
+        "id invoice_id position description quantity unit unit_price_kopecks amount_kopecks vat_kopecks"
+    ),
+    "payments": words(
+        "id organisation_id client_id state external_key source received_on amount_kopecks "
+        "applied_kopecks currency payer_name payer_inn payer_account payer_bik doc_number doc_date "
+        "purpose created_at"
+    ),
+    "payment_allocations": words(
+        "id payment_id invoice_id amount_kopecks created_by_id reversed_at created_at"
+    ),
+    "disputes": words(
+        "id client_id invoice_id invoice_line_id state reason resolution opened_by_id resolved_by_id "
+        "opened_at resolved_at"
+    ),
+    "document_counters": words("organisation_id kind year last_value"),
+    "tasks": words(
+        "id kind title role assignee_id state due_at closed_at client_id invoice_id contract_id "
+        "dispute_id note created_at"
+    ),
+    "events": words(
+        "id occurred_at kind visibility actor_staff_id actor_portal_user_id client_id contract_id "
+        "invoice_id payment_id dispute_id data"
+    ),
+}
+ORDER = tuple(COLS)  # foreign keys point only to tables earlier in this order
+
+NAME_A = words(
+    "Альфа Бета Вектор Гранит Дельта Енисей Звезда Импульс Космос Лидер Меридиан Нева Омега Прогресс "
+    "Ракурс Север Титан Урал Феникс Цифра Балтика Волга Горизонт Кристалл Магистраль"
+)
+NAME_B = words("Медиа Маркет Трейд Групп Софт Строй Логистик Фуд Авто Тех Реклама Дизайн Инвест Сервис")
+CITIES = ("Москва", "Санкт-Петербург", "Казань", "Екатеринбург", "Новосибирск", "Нижний Новгород")
+STREETS = ("Ленина", "Тверская", "Садовая", "Мира", "Пушкина", "Гагарина", "Лесная", "Новая")
+PEOPLE = (
+    "Иванов Иван",
+    "Петрова Анна",
+    "Смирнов Олег",
+    "Кузнецова Мария",
+    "Попов Сергей",
+    "Соколова Елена",
+    "Лебедев Павел",
+    "Новикова Ольга",
+    "Морозов Дмитрий",
+    "Волкова Наталья",
+    "Фёдоров Андрей",
+)
+SERVICES = (
+    "Размещение рекламы в поисковой выдаче",
+    "Медийная реклама (баннеры)",
+    "Таргетированная реклама",
+    "Продвижение в социальных сетях",
+    "Размещение на наружных носителях",
+    "Производство видеоролика",
+    "Агентское вознаграждение",
+    "Email-рассылка",
+    "Реклама в мобильных приложениях",
+    "Аналитика кампании",
+)
+UNITS = ("усл.", "усл.", "шт.", "мес.")
+MONTHS = words("январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь")
+BANKS = (  # БИК, корр. счёт, name: real pairs that pass the control-key check
+    ("044525225", "30101810400000000225", "ПАО Сбербанк"),
+    ("044525593", "30101810200000000593", "АО «Альфа-Банк»"),
+    ("044525187", "30101810700000000187", "Банк ВТБ (ПАО)"),
+    ("044030653", "30101810500000000653", "Северо-Западный банк ПАО Сбербанк"),
+)
+REASONS = (
+    "Услуга оказана не в полном объёме",
+    "Неверная сумма в счёте",
+    "Счёт выставлен повторно",
+    "Не согласован объём показов",
+    "Неверные реквизиты покупателя",
+)
+STAFF_ROLES = ("admin",) * 2 + ("manager",) * 3 + ("account_manager",) * 10 + ("clerk",) * 5
+
+
+# --- small helpers --------------------------------------------------------------------------------
+
+ISO = {o: date.fromordinal(o).isoformat() for o in range(S0 - 1500, T0 + 800)}
+
+
+def ts(rng: random.Random, o: int) -> str:
+    """A UTC timestamp in working hours (06:00–16:00 UTC) on day ``o``."""
+    s = rng.randrange(36000)
+    return f"{ISO[o]} {6 + s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}+00"
+
+
+def qty_text(milli: int) -> str:
+    return str(milli // 1000) if milli % 1000 == 0 else f"{milli // 1000}.{milli % 1000:03d}"
+
+
+def vat_in(gross: int, rate: int) -> int:
+    """VAT included in a gross amount, half-up: gross × rate / (100 + rate) (as debitor.money)."""
+    return (2 * gross * rate + 100 + rate) // (2 * (100 + rate))
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    iso: str
+    year: int
+    rate: int
+    period_start: str
+    period_end: str
+    label: str  # "ноябрь 2026"
+    ru: str  # "27.11.2026"
+
+
+def make_day(o: int) -> Day:
+    d = date.fromordinal(o)
+    first = d.replace(day=1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    rate = 22 if o >= VAT_22_FROM else 20
+    label = f"{MONTHS[d.month - 1]} {d.year}"
+    return Day(d.isoformat(), d.year, rate, first.isoformat(), last.isoformat(), label, f"{d:%d.%m.%Y}")
+
+
+class Rows:
+    """Row buffers per table (flushed by COPY) and the last id given in each table."""
+
+    def __init__(self) -> None:
+        self.buf: dict[str, list[Sequence]] = {t: [] for t in ORDER}
+        self.last: dict[str, int] = dict.fromkeys(ORDER, 0)
+
+    def new_id(self, table: str) -> int:
+        self.last[table] += 1
+        return self.last[table]
+
+    def add(self, table: str, row: Sequence) -> None:
+        self.buf[table].append(row)
+
+    def event(self, at: str, kind: str, vis: str, data: str, **refs: int | None) -> None:
+        """Add a timeline event; ``refs`` are staff, portal, client, contract, invoice, payment, dispute."""
+        g = refs.get
+        row = (self.new_id("events"), at, kind, vis, g("staff"), g("portal"), g("client"), g("contract"))
+        self.buf["events"].append((*row, g("invoice"), g("payment"), g("dispute"), data))
+
+
+@dataclass
+class World:
+    """What the invoice generator needs to know about clients and staff (lists indexed by client id)."""
+
+    staff: dict[str, list[int]]
+    password_hash: str
+    name: list[str] = field(default_factory=lambda: [""])
+    inn: list[str] = field(default_factory=lambda: [""])
+    parent: list[int | None] = field(default_factory=lambda: [None])
+    terms: list[int] = field(default_factory=lambda: [0])
+    contract: list[int | None] = field(default_factory=lambda: [None])
+    account: list[str] = field(default_factory=lambda: [""])
+    bik: list[str] = field(default_factory=lambda: [""])
+    portal: list[int | None] = field(default_factory=lambda: [None])
+    manager: list[int | None] = field(default_factory=lambda: [None])
+    unknown_payers: list[tuple[str, str, str, str]] = field(default_factory=list)
+    overdue_contracts: list[tuple[int, int]] = field(default_factory=list)  # (contract, client)
+
+
+# --- reference data: organisation, staff, clients and what hangs off them -------------------------
+
+
+def build_org(rows: Rows, stem: str) -> None:
+    inn = inn_check_digit(stem)
+    rows.add("organisations", (
+        rows.new_id("organisations"), "Общество с ограниченной ответственностью «Дебитор Медиа»",
+        "ООО «Дебитор Медиа»", inn, inn[:4] + "01001", ogrn_check_digit("102770000001"),
+        "125009, г. Москва, ул. Тверская, д. 1", "Сергеев Сергей Сергеевич", "Антонова Анна Петровна",
+        "standard", "RUB", "Europe/Moscow", "2024-01-09 09:00:00+00",
+    ))  # fmt: skip
+    for k, (bik, corr, bank) in enumerate(BANKS[:2]):
+        account = settlement_account_with_key(bik, f"40702810{k + 1:011d}")
+        rows.add("bank_accounts", (rows.new_id("bank_accounts"), 1, bank, bik, corr, account, k == 0))
+
+
+def build_staff(rows: Rows, rng: random.Random, pw_hash: str) -> dict[str, list[int]]:
+    staff: dict[str, list[int]] = {}
+    for n, role in enumerate(STAFF_ROLES, start=1):
+        sid = rows.new_id("staff_users")
+        staff.setdefault(role, []).append(sid)
+        login = ts(rng, T0 - rng.randrange(30))
+        rows.add("staff_users", (
+            sid, role, f"staff{n}@debitor.example", f"{PEOPLE[n % len(PEOPLE)]} ({role})", pw_hash, "ru",
+            True, 0, login, "2024-01-10 09:00:00+00",
+        ))  # fmt: skip
+    return staff
+
+
+def build_clients(rows: Rows, rng: random.Random, n: int, stems: list[str], w: World) -> None:
+    """Clients ``1..n`` (about 3 % agencies, 10 % their sub-clients), extra ИНН and unknown payers."""
+    agencies: list[int] = []
+    for cid in range(1, n + 1):
+        parent = rng.choice(agencies) if agencies and rng.random() < 0.10 else None
+        agency = parent is None and rng.random() < 0.03
+        if agency:
+            agencies.append(cid)
+        created_o = S0 - rng.randrange(30, 900)
+        add_client(rows, rng, w, cid, stems[cid], parent, created_o, agency)
+        add_contacts(rows, rng, cid)
+        w.portal.append(add_portal_user(rows, rng, w, cid, created_o) if rng.random() < 0.30 else None)
+        w.contract.append(add_contracts(rows, rng, w, cid, created_o))
+        rows.event(ts(rng, created_o), "client_created", "staff", f'{{"name": "{w.name[cid]}"}}',
+                   staff=w.staff["admin"][0], client=cid)  # fmt: skip
+    for k, stem in enumerate(stems[n + 1 : n + 1 + n // 20]):
+        cid = rng.randrange(1, n + 1)
+        rows.add("client_inns", (rows.new_id("client_inns"), cid, inn_check_digit(stem), f"ООО «Филиал {k}»"))
+    for k, stem in enumerate(stems[n + 1 + n // 20 :]):
+        bik = BANKS[k % len(BANKS)][0]
+        acc = settlement_account_with_key(bik, f"40702810{9 * 10**10 + k:011d}")
+        w.unknown_payers.append((f"ООО «Неизвестный плательщик {k}»", inn_check_digit(stem), acc, bik))
+
+
+def add_client(
+    rows: Rows, rng: random.Random, w: World, cid: int, stem: str, parent: int | None, o: int, agency: bool
+) -> None:
+    inn = inn_check_digit(stem)
+    short = f"{'Агентство ' if agency else ''}{rng.choice(NAME_A)} {rng.choice(NAME_B)} {cid}"
+    legal = f"{rng.choice(('ООО', 'ООО', 'ООО', 'АО', 'ПАО'))} «{short}»"
+    ogrn = ogrn_check_digit(f"1{rng.randrange(2, 24):02d}{inn[:2]}{rng.randrange(10**7):07d}")
+    city = rng.choice(CITIES)
+    street = f"ул. {rng.choice(STREETS)}, д. {rng.randrange(1, 90)}"
+    address = f"{rng.randrange(101000, 199999)}, г. {city}, {street}"
+    terms = rng.choice((5, 10, 10, 14, 30, 30, 45, 60))
+    manager = rng.choice(w.staff["account_manager"]) if rng.random() < 0.9 else None
+    bik = BANKS[cid % len(BANKS)][0]
+    rows.add("clients", (
+        cid, 1, legal, short, inn, inn[:4] + "01001", ogrn, address, address,
+        "en" if rng.random() < 0.1 else "ru", terms, rng.randrange(0, 500) * 1_000_000, "RUB", manager,
+        parent, ts(rng, o),
+    ))  # fmt: skip
+    w.name.append(legal.replace('"', "'"))
+    w.inn.append(inn)
+    w.parent.append(parent)
+    w.terms.append(terms)
+    w.manager.append(manager)
+    w.bik.append(bik)
+    w.account.append(settlement_account_with_key(bik, f"40702810{cid:011d}"))
+
+
+def add_contacts(rows: Rows, rng: random.Random, cid: int) -> None:
+    for k in range(rng.choice((1, 1, 2))):
+        phone = f"+7 495 {rng.randrange(100, 999)}-{rng.randrange(10, 99)}-{rng.randrange(10, 99)}"
+        row = (rows.new_id("billing_contacts"), cid, rng.choice(PEOPLE), f"buh{k + 1}@client{cid}.example")
+        rows.add("billing_contacts", (*row, phone, k == 0 or rng.random() < 0.5))
+
+
+def add_portal_user(rows: Rows, rng: random.Random, w: World, cid: int, o: int) -> int:
+    pid = rows.new_id("portal_users")
+    login = ts(rng, T0 - rng.randrange(90)) if rng.random() < 0.7 else None
+    at = ts(rng, o + 5)
+    rows.add("portal_users", (
+        pid, cid, "Главный бухгалтер", f"user{pid}@client{cid}.example", rng.choice(PEOPLE),
+        w.password_hash, "ru", True, 0, login, at,
+    ))  # fmt: skip
+    rows.event(at, "portal_user_created", "staff", f'{{"email": "user{pid}@client{cid}.example"}}',
+               staff=w.staff["admin"][0], client=cid)  # fmt: skip
+    return pid
+
+
+CONTRACT_STATES = ("draft", "awaiting_ack", "acknowledged", "ack_overdue", "terminated")
+
+
+def add_contracts(rows: Rows, rng: random.Random, w: World, cid: int, created_o: int) -> int:
+    """1–2 contracts; the first (acknowledged) is the one invoices refer to. Returns its id."""
+    first = add_contract(rows, rng, w, cid, 1, "acknowledged", created_o + rng.randrange(1, 20))
+    if rng.random() < 0.30:
+        state = rng.choice(CONTRACT_STATES)
+        signed = T0 - rng.randrange(0, 11) if state == "awaiting_ack" else T0 - rng.randrange(20, 300)
+        add_contract(rows, rng, w, cid, 2, state, signed)
+    return first
+
+
+def add_contract(rows: Rows, rng: random.Random, w: World, cid: int, k: int, state: str, signed: int) -> int:
+    ctr = rows.new_id("contracts")
+    deadline = None if state == "draft" else ISO[signed + 14]
+    acked = state in ("acknowledged", "terminated")
+    ack_at = ts(rng, min(signed + rng.randrange(0, 10), T0)) if acked else None
+    ack_by = w.portal[cid] if acked else None
+    ends = ISO[min(signed + rng.randrange(30, 200), T0 - 1)] if state == "terminated" else None
+    terms = w.terms[cid]
+    rows.add("contracts", (
+        ctr, cid, f"{cid}-{k}/{date.fromordinal(signed):%y}", "Договор возмездного оказания рекламных услуг",
+        ISO[signed], ISO[signed], ends, state, deadline, terms, "0.100", ack_at, ack_by, ts(rng, signed - 1),
+    ))  # fmt: skip
+    if state != "draft":
+        at = ts(rng, signed)
+        rows.event(at, "contract_sent", "client", "{}", staff=w.manager[cid], client=cid, contract=ctr)
+    if ack_at:
+        rows.event(ack_at, "contract_acknowledged", "client", "{}", portal=ack_by, client=cid, contract=ctr)
+    if state == "ack_overdue":
+        w.overdue_contracts.append((ctr, cid))
+    return ctr
+
+
+# --- invoices, lines, payments, allocations and their events --------------------------------------
+
+
+Item = tuple[int, int, int, int, int]  # invoice id, client, amount to apply, number, issue day
+
+
+@dataclass(slots=True)
+class Group:
+    """A payment that will settle several invoices of one payer (open until full or stale)."""
+
+    day: int
+    size: int
+    items: list[Item] = field(default_factory=list)
+
+
+class Ledger:
+    """Generates invoices chronologically (ids follow issue dates) with everything they cause."""
+
+    def __init__(self, rows: Rows, rng: random.Random, w: World, samples: int) -> None:
+        self.rows, self.rng, self.w = rows, rng, w
+        self.days = {o: make_day(o) for o in range(S0, T0 + 1)}
+        self.counters: dict[int, int] = {}
+        self.groups: dict[int, Group] = {}
+        self.cap = samples
+        self.seen = [0, 0]
+        self.disputable: list[Item] = []  # inv, client, first line, seq, o
+        self.overdue: list[tuple[int, int, int]] = []  # inv, client, seq
+
+    def invoice(self, client: int, o: int) -> None:
+        rng, day = self.rng, self.days[o]
+        iid = self.rows.new_id("invoices")
+        state = self.pick_state(T0 - o, self.w.terms[client])
+        rate = 22 if state == "draft" else day.rate
+        total, vat, first_line = self.lines(iid, rate, day)
+        head = (iid, 1, client, self.w.contract[client], "invoice", None, state)
+        money = (f"{rate}.00", total - vat, vat, total)
+        if state == "draft":
+            tail = ("RUB", day.period_start, day.period_end, None, None, None, *money, 0, None, ts(rng, o))
+            self.rows.add("invoices", (*head, None, None, *tail))
+            return
+        seq = self.counters[day.year] = self.counters.get(day.year, 0) + 1
+        issued_at = ts(rng, o)
+        paid, paid_on = self.settle(iid, client, state, total, o, seq)
+        due = ISO[o + self.w.terms[client]]
+        tail = (day.period_start, day.period_end, day.iso, due, issued_at, *money, paid, paid_on)
+        self.rows.add("invoices", (*head, day.year, seq, "RUB", *tail, issued_at))
+        self.rows.event(issued_at, "invoice_issued", "client", f'{{"number": "{seq}", "total": {total}}}',
+                        staff=self.w.manager[client], client=client, invoice=iid)  # fmt: skip
+        self.sample(iid, client, first_line, seq, o, state, due)
+
+    def pick_state(self, age: int, terms: int) -> str:
+        r = self.rng.random()
+        if age <= 30 and r < 0.25:
+            return "draft"
+        r = self.rng.random()
+        if r < 0.01:
+            return "cancelled"
+        if age < terms:  # not yet due
+            return "paid" if r < 0.36 else "partially_paid" if r < 0.41 else "issued"
+        return "paid" if r < 0.93 else "partially_paid" if r < 0.96 else "issued"
+
+    def lines(self, iid: int, rate: int, day: Day) -> tuple[int, int, int]:
+        rng, rows = self.rng, self.rows
+        r = rng.random()
+        total = vat = 0
+        first = rows.last["invoice_lines"] + 1
+        for pos in range(1, 2 if r < 0.5 else 3 if r < 0.85 else 4):
+            r = rng.random()
+            milli = 1000 if r < 0.7 else rng.randrange(2, 21) * 1000 if r < 0.9 else rng.randrange(500, 50000)
+            price = rng.randrange(5_000, 500_000) * 100
+            amount = (milli * price + 500) // 1000
+            v = vat_in(amount, rate)
+            rows.add("invoice_lines", (
+                rows.new_id("invoice_lines"), iid, pos, f"{rng.choice(SERVICES)}, {day.label}",
+                qty_text(milli), rng.choice(UNITS), price, amount, v,
+            ))  # fmt: skip
+            total += amount
+            vat += v
+        return total, vat, first
+
+    def sample(self, iid: int, client: int, line: int, seq: int, o: int, state: str, due: str) -> None:
+        """Reservoir samples: invoices that get disputes, overdue invoices that get tasks."""
+        self.seen[0] += 1
+        keep(self.rng, self.disputable, (iid, client, line, seq, o), self.seen[0], self.cap)
+        if state in ("issued", "partially_paid") and due < ISO[T0]:
+            self.seen[1] += 1
+            keep(self.rng, self.overdue, (iid, client, seq), self.seen[1], self.cap)
+
+    def settle(
+        self, iid: int, client: int, state: str, total: int, o: int, seq: int
+    ) -> tuple[int, str | None]:
+        """Pay the invoice as its state says; returns (paid_kopecks, paid_on)."""
+        if state in ("issued", "cancelled"):
+            return 0, None
+        rng = self.rng
+        pay_o = o + min(rng.randrange(0, self.w.terms[client] + 21), T0 - o)
+        payer = self.payer_of(client)
+        if state == "partially_paid":
+            part = min(max(1, total * rng.randrange(10, 91) // 100), total - 1)
+            self.pay(payer, pay_o, part, [(iid, client, part, seq, o)])
+            return part, None
+        r = rng.random()
+        item = (iid, client, total, seq, o)
+        if r < 0.08:
+            pay_o = self.join_group(payer, item, pay_o)
+        elif r < 0.11 and pay_o > o:
+            self.split(payer, item, pay_o)
+        else:
+            over = rng.randrange(1, total // 10 + 2) if r < 0.15 else 0
+            self.pay(payer, pay_o, total + over, [item], reverse_first=rng.random() < 0.005)
+        if rng.random() < 0.01:
+            self.unmatched(pay_o)
+        return total, ISO[pay_o]
+
+    def payer_of(self, client: int) -> int:
+        parent = self.w.parent[client]
+        return parent if parent is not None and self.rng.random() < 0.5 else client
+
+    def split(self, payer: int, item: Item, pay_o: int) -> None:
+        iid, client, total, seq, o = item
+        first = total * self.rng.randrange(20, 81) // 100 or 1
+        self.pay(payer, self.rng.randrange(o, pay_o), first, [(iid, client, first, seq, o)])
+        self.pay(payer, pay_o, total - first, [(iid, client, total - first, seq, o)])
+
+    def join_group(self, payer: int, item: Item, pay_o: int) -> int:
+        """Add the invoice to the payer's open group payment; returns the group's payment day."""
+        g = self.groups.get(payer)
+        if g is not None and g.day < item[4]:
+            self.close_group(payer)
+            g = None
+        if g is None:
+            g = self.groups[payer] = Group(pay_o, self.rng.randrange(2, 5))
+        g.items.append(item)
+        if len(g.items) >= g.size:
+            self.close_group(payer)
+        return g.day
+
+    def close_group(self, payer: int) -> None:
+        g = self.groups.pop(payer)
+        self.pay(payer, g.day, sum(x[2] for x in g.items), g.items)
+
+    def close_all(self) -> None:
+        for payer in list(self.groups):
+            self.close_group(payer)
+
+    def pay(self, payer: int, o: int, amount: int, items: list[Item], reverse_first: bool = False) -> None:
+        """A payment from ``payer`` on day ``o`` applied to ``items`` (invoice, client, amount, seq, o)."""
+        rows, rng, w = self.rows, self.rng, self.w
+        pid = rows.new_id("payments")
+        applied = sum(x[2] for x in items)
+        at = ts(rng, o)
+        actor = rng.choice(w.staff["clerk"]) if rng.random() < 0.4 else None
+        state = "applied" if applied == amount else "partially_applied"
+        purpose = f"Оплата по счёту № {items[0][3]} от {self.days[items[0][4]].ru}"
+        purpose += f" и ещё {len(items) - 1}" if len(items) > 1 else ""
+        rows.add("payments", (
+            pid, 1, payer, state, f"onec:{ISO[o]}:{pid}", "onec" if actor is None else "manual", ISO[o],
+            amount, applied, "RUB", w.name[payer], w.inn[payer], w.account[payer], w.bik[payer],
+            str(rng.randrange(1, 99999)), ISO[o], purpose + ", в т.ч. НДС", at,
+        ))  # fmt: skip
+        if reverse_first:
+            self.reversed_allocation(pid, items[0], at, o)
+        for iid, client, amt, _seq, _o in items:
+            aid = rows.new_id("payment_allocations")
+            rows.add("payment_allocations", (aid, pid, iid, amt, actor, None, at))
+            data = f'{{"amount": {amt}, "reason": "", "payment_date": "{ISO[o]}"}}'
+            refs = {"client": client, "invoice": iid, "payment": pid}
+            rows.event(at, "payment_applied", "client", data, staff=actor, **refs)
+
+    def reversed_allocation(self, pid: int, item: Item, at: str, o: int) -> None:
+        """A wrong allocation taken back the same day (kept in history, not counted as paid)."""
+        rows, (iid, client, amt, _seq, _o) = self.rows, item
+        actor = self.w.staff["clerk"][0]
+        back = f"{ISO[o]} 16:30:00+00"
+        rows.add("payment_allocations", (rows.new_id("payment_allocations"), pid, iid, amt, actor, back, at))
+        data = f'{{"amount": {amt}, "reason": "", "payment_date": "{ISO[o]}"}}'
+        refs = {"client": client, "invoice": iid, "payment": pid}
+        rows.event(at, "payment_applied", "client", data, staff=actor, **refs)
+        rows.event(back, "payment_unapplied", "staff", f'{{"amount": {amt}}}', staff=actor, **refs)
+
+    def unmatched(self, o: int) -> None:
+        """A payment from a payer we do not know: no client, nothing applied."""
+        rows, rng = self.rows, self.rng
+        name, inn, account, bik = rng.choice(self.w.unknown_payers)
+        pid = rows.new_id("payments")
+        rows.add("payments", (
+            pid, 1, None, "unmatched", f"onec:{ISO[o]}:{pid}", "onec", ISO[o],
+            rng.randrange(1000, 10**6) * 100, 0, "RUB", name, inn, account, bik,
+            str(rng.randrange(1, 99999)), ISO[o], "Оплата по договору", ts(rng, o),
+        ))  # fmt: skip
+
+    def counter_rows(self) -> list[tuple[int, str, int, int]]:
+        return [(1, "invoice", year, last) for year, last in sorted(self.counters.items())]
+
+
+def keep(rng: random.Random, sample: list, item: tuple, seen: int, cap: int) -> None:
+    """Reservoir sampling: keep ``item`` (the ``seen``-th candidate) with probability cap/seen."""
+    if len(sample) < cap:
+        sample.append(item)
+    else:
+        j = int(rng.random() * seen)
+        if j < cap:
+            sample[j] = item
+
+
+# --- disputes and tasks -----------------------------------------------------------------------------
+
+DISPUTE_STATES = ("open",) * 3 + ("credited",) * 2 + ("corrected",) * 2 + ("rejected",) * 3
+TASK_STATES = ("open",) * 4 + ("in_progress",) * 2 + ("done",) * 3 + ("cancelled",)
+
+
+def build_disputes(rows: Rows, rng: random.Random, w: World, sample: list, n: int) -> list[tuple]:
+    """Disputes on sampled invoices; returns the open ones as (dispute, client, seq)."""
+    open_ones = []
+    for iid, client, line, seq, o in sample[:n]:
+        did = rows.new_id("disputes")
+        state = rng.choice(DISPUTE_STATES)
+        opened_o = min(o + rng.randrange(1, 20), T0)
+        opened, portal = ts(rng, opened_o), w.portal[client]
+        resolved = None if state == "open" else ts(rng, min(opened_o + rng.randrange(1, 15), T0))
+        by = None if state == "open" else rng.choice(w.staff["manager"])
+        answer = "" if state == "open" else f"Решение: {state}"
+        rows.add("disputes", (did, client, iid, line if rng.random() < 0.5 else None, state,
+                              rng.choice(REASONS), answer, portal, by, opened, resolved))  # fmt: skip
+        refs = {"client": client, "invoice": iid, "dispute": did}
+        rows.event(opened, "dispute_opened", "client", "{}", portal=portal, **refs)
+        if resolved:
+            rows.event(resolved, "dispute_resolved", "client", f'{{"state": "{state}"}}', staff=by, **refs)
+        else:
+            open_ones.append((did, client, seq, iid))
+    return open_ones
+
+
+def build_tasks(rows: Rows, rng: random.Random, w: World, open_disputes: list, overdue: list, n: int) -> None:
+    for did, client, seq, iid in open_disputes:
+        add_task(rows, rng, w, ("dispute", f"Спор по счёту № {seq}", "manager", client, iid, None, did))
+    for ctr, client in w.overdue_contracts:
+        add_task(rows, rng, w, ("contract_ack_overdue", "Договор не подтверждён", "account_manager",
+                                client, None, ctr, None))  # fmt: skip
+    for iid, client, seq in overdue[: max(n - rows.last["tasks"], 0)]:
+        kind = rng.choice(("overdue_invoice", "broken_promise"))
+        add_task(rows, rng, w, (kind, f"Просрочен счёт № {seq}", "account_manager", client, iid, None, None))
+
+
+def add_task(rows: Rows, rng: random.Random, w: World, spec: tuple) -> None:
+    kind, title, role, client, iid, ctr, did = spec
+    tid = rows.new_id("tasks")
+    state = rng.choice(TASK_STATES)
+    created_o = T0 - rng.randrange(0, 60)
+    assignee = w.manager[client] if role == "account_manager" else rng.choice(w.staff[role])
+    closed = ts(rng, min(created_o + rng.randrange(0, 10), T0)) if state in ("done", "cancelled") else None
+    created = ts(rng, created_o)
+    rows.add("tasks", (tid, kind, title, role, assignee, state, ts(rng, created_o + 3), closed,
+                       client, iid, ctr, did, "", created))  # fmt: skip
+    rows.event(created, "task_created", "staff", f'{{"task": {tid}, "kind": "{kind}"}}', client=client,
+               invoice=iid, contract=ctr, dispute=did)  # fmt: skip
+
+
+# --- loading ----------------------------------------------------------------------------------------
+
+
+class Loader:
+    """COPYs row buffers into the tables, in foreign-key order, and keeps per-table figures."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+        self.rows: dict[str, int] = dict.fromkeys(ORDER, 0)
+        self.seconds: dict[str, float] = dict.fromkeys(ORDER, 0.0)
+
+    def copy(self, table: str, rows: list[Sequence]) -> None:
+        if not rows:
+            return
+        started = time.perf_counter()
+        stmt = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, COLS[table]))
+        )
+        with self.conn.cursor() as cur, cur.copy(stmt) as cp:
+            write = cp.write_row
+            for row in rows:
+                write(row)
+        self.seconds[table] += time.perf_counter() - started
+        self.rows[table] += len(rows)
+
+    def flush(self, rows: Rows) -> None:
+        for table in ORDER:
+            self.copy(table, rows.buf[table])
+            rows.buf[table] = []
+
+
+def generate(conn: psycopg.Connection, n_clients: int, n_invoices: int, seed: int) -> tuple[Loader, float]:
+    """Generate and COPY everything; returns the loader and the seconds spent making rows in Python."""
+    from werkzeug.security import generate_password_hash
+
+    rng, rows, loader = random.Random(seed), Rows(), Loader(conn)
+    timer = Stopwatch()
+    stems = [str(x) for x in rng.sample(range(10**8, 10**9), 1 + n_clients + 1 + n_clients // 20 + 200)]
+    pw_hash = generate_password_hash(PASSWORD)
+    build_org(rows, stems.pop(0))
+    w = World(staff=build_staff(rows, rng, pw_hash), password_hash=pw_hash)
+    build_clients(rows, rng, n_clients, stems, w)
+    timer.lap()
+    loader.flush(rows)
+    timer.skip()
+    n_samples = max(20, min(3000, n_invoices // 300))
+    ledger = Ledger(rows, rng, w, n_samples)
+    load_invoices(loader, rows, ledger, rng, n_invoices, timer)
+    for row in ledger.counter_rows():
+        rows.add("document_counters", row)
+    open_disputes = build_disputes(rows, rng, w, ledger.disputable, max(20, min(2000, n_invoices // 500)))
+    build_tasks(rows, rng, w, open_disputes, ledger.overdue, max(30, min(3000, n_invoices // 300)))
+    timer.lap()
+    loader.flush(rows)
+    return loader, timer.total
+
+
+def load_invoices(
+    loader: Loader, rows: Rows, ledger: Ledger, rng: random.Random, n: int, timer: Stopwatch
+) -> None:
+    """``n`` invoices, chunk by chunk: make the rows of a chunk, then COPY them."""
+    n_clients = len(ledger.w.terms) - 1
+    weights = [min(rng.paretovariate(1.2), 60.0) for _ in range(n_clients)]
+    cum = [0.0] * n_clients
+    acc = 0.0
+    for i, x in enumerate(weights):
+        acc += x
+        cum[i] = acc
+    population = range(1, n_clients + 1)
+    for start in range(0, n, CHUNK):
+        stop = min(start + CHUNK, n)
+        clients = rng.choices(population, cum_weights=cum, k=stop - start)
+        for i, client in zip(range(start, stop), clients, strict=True):
+            ledger.invoice(client, S0 + i * DAYS // n)
+        if stop == n:
+            ledger.close_all()
+        timer.lap()
+        loader.flush(rows)
+        timer.skip()
+
+
+class Stopwatch:
+    """Accumulates the time between ``skip()`` (or creation) and ``lap()``: Python row making."""
+
+    def __init__(self) -> None:
+        self.total = 0.0
+        self.mark = time.perf_counter()
+
+    def lap(self) -> None:
+        self.total += time.perf_counter() - self.mark
+        self.mark = time.perf_counter()
+
+    def skip(self) -> None:
+        self.mark = time.perf_counter()
+
+
+def finish(conn: psycopg.Connection) -> None:
+    """Point every id sequence past the loaded ids, commit, and ANALYZE."""
+    for table in ORDER:
+        if "id" not in COLS[table]:
+            continue
+        conn.execute(
+            sql.SQL(
+                "SELECT setval(pg_get_serial_sequence({t}, 'id'), coalesce(max(id), 1), max(id) IS NOT NULL)"
+                " FROM {ident}"
+            ).format(t=sql.Literal(table), ident=sql.Identifier(table))
+        )
+    conn.commit()
+    conn.execute("ANALYZE")
+
+
+# --- database setup ---------------------------------------------------------------------------------
+
+
+def db_name(url: str) -> str:
+    return conninfo_to_dict(url)["dbname"]
+
+
+def admin_url(url: str) -> str:
+    return make_conninfo(url, dbname="postgres")
+
+
+def database_exists(url: str) -> bool:
+    with psycopg.connect(admin_url(url), autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (db_name(url),)).fetchone()
+    return found is not None
+
+
+def recreate_database(url: str) -> None:
+    name = sql.Identifier(db_name(url))
+    with psycopg.connect(admin_url(url), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
+
+
+def migrate(url: str) -> None:
+    """Create the schema with the app's Alembic migrations."""
+    from flask_migrate import upgrade
+
+    from debitor.app import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+
+
+def existing_data(url: str) -> int:
+    """Rows already in the main tables (0 when the schema is not there yet)."""
+    with psycopg.connect(url) as conn:
+        if conn.execute("SELECT to_regclass('public.organisations')").fetchone()[0] is None:
+            return 0
+        q = "SELECT (SELECT count(*) FROM organisations) + (SELECT count(*) FROM staff_users)"
+        q += " + (SELECT count(*) FROM clients) + (SELECT count(*) FROM invoices)"
+        return conn.execute(q).fetchone()[0]
+
+
+def prepare(url: str, reset: bool) -> float:
+    """Reset or check the database, then migrate it; returns the seconds it took."""
+    started = time.perf_counter()
+    if reset or not database_exists(url):
+        recreate_database(url)
+    else:
+        found = existing_data(url)
+        if found:
+            sys.exit(
+                f"refusing to load: database {db_name(url)!r} already holds data ({found} rows in "
+                "organisations/staff_users/clients/invoices). Use --reset to drop and recreate it."
+            )
+    migrate(url)
+    return time.perf_counter() - started
+
+
+# --- report -----------------------------------------------------------------------------------------
+
+
+def summary(loader: Loader, args: argparse.Namespace, times: dict[str, float]) -> dict:
+    tables = {
+        t: {"rows": n, "seconds": round(loader.seconds[t], 3), "rows_per_s": rate(n, loader.seconds[t])}
+        for t, n in loader.rows.items()
+        if n
+    }
+    total_rows = sum(loader.rows.values())
+    return {
+        "database": db_name(args.database_url),
+        "clients": args.clients,
+        "invoices": args.invoices,
+        "seed": args.seed,
+        "tables": tables,
+        "reset_migrate_seconds": round(times["migrate"], 3),
+        "python_generation_seconds": round(times["python"], 3),
+        "setval_analyze_seconds": round(times["finish"], 3),
+        "total_rows": total_rows,
+        "total_seconds": round(times["total"], 3),
+        "rows_per_s": rate(total_rows, times["total"]),
+    }
+
+
+def rate(rows: int, seconds: float) -> int:
+    return round(rows / seconds) if seconds > 0 else 0
+
+
+def report(s: dict) -> None:
+    print(f"{'table':<22}{'rows':>12}{'copy s':>10}{'rows/s':>12}")
+    for table, t in s["tables"].items():
+        print(f"{table:<22}{t['rows']:>12,}{t['seconds']:>10.2f}{t['rows_per_s']:>12,}")
+    print(f"{'python row generation':<34}{s['python_generation_seconds']:>10.2f}")
+    print(f"{'setval + commit + analyze':<34}{s['setval_analyze_seconds']:>10.2f}")
+    print(f"total: {s['total_rows']:,} rows in {s['total_seconds']:.1f} s ({s['rows_per_s']:,} rows/s)")
+    OUT_FILE.parent.mkdir(parents=True, exist_ok=True)
+    OUT_FILE.write_text(json.dumps(s, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="Load Debitor's schema with generated data at scale.")
+    p.add_argument("--clients", type=int, default=10_000)
+    p.add_argument("--invoices", type=int, default=1_000_000)
+    p.add_argument("--database-url", default=os.environ.get("DATABASE_URL") or DEFAULT_URL)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--reset", action="store_true", help="drop and recreate the database first")
+    args = p.parse_args(argv)
+    if args.clients < 1 or args.invoices < 0:
+        p.error("--clients must be at least 1 and --invoices not negative")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    times = {"migrate": prepare(args.database_url, args.reset)}
+    print(f"database {db_name(args.database_url)} ready (reset/migrate {times['migrate']:.1f} s); loading…")
+    started = time.perf_counter()
+    with psycopg.connect(args.database_url) as conn:
+        conn.execute("SET synchronous_commit = off")
+        loader, times["python"] = generate(conn, args.clients, args.invoices, args.seed)
+        finish_started = time.perf_counter()
+        finish(conn)
+        times["finish"] = time.perf_counter() - finish_started
+    times["total"] = time.perf_counter() - started
+    report(summary(loader, args, times))
+
+
+if __name__ == "__main__":
+    main()
