@@ -69,9 +69,7 @@ COLS: dict[str, tuple[str, ...]] = {
         "timezone created_at"
     ),
     "bank_accounts": words("id organisation_id bank_name bik corr_account account is_primary"),
-    "staff_users": words(
-        "id role email name password_hash locale is_active session_epoch last_login_at created_at"
-    ),
+    "staff_users": words("id role email name password_hash locale is_active session_epoch last_login_at created_at"),
     "clients": words(
         "id organisation_id legal_name short_name inn kpp ogrn legal_address postal_address language "
         "payment_terms_days credit_limit_kopecks currency account_manager_id parent_id created_at"
@@ -79,8 +77,7 @@ COLS: dict[str, tuple[str, ...]] = {
     "client_inns": words("id client_id inn name"),
     "billing_contacts": words("id client_id name email phone receives_invoices"),
     "portal_users": words(
-        "id client_id position email name password_hash locale is_active session_epoch last_login_at "
-        "created_at"
+        "id client_id position email name password_hash locale is_active session_epoch last_login_at created_at"
     ),
     "contracts": words(
         "id client_id number title signed_on starts_on ends_on state ack_deadline payment_terms_days "
@@ -99,9 +96,7 @@ COLS: dict[str, tuple[str, ...]] = {
         "applied_kopecks currency payer_name payer_inn payer_account payer_bik doc_number doc_date "
         "purpose created_at"
     ),
-    "payment_allocations": words(
-        "id payment_id invoice_id amount_kopecks created_by_id reversed_at created_at"
-    ),
+    "payment_allocations": words("id payment_id invoice_id amount_kopecks created_by_id reversed_at created_at"),
     "disputes": words(
         "id client_id invoice_id invoice_line_id state reason resolution opened_by_id resolved_by_id "
         "opened_at resolved_at"
@@ -471,9 +466,7 @@ class Ledger:
             self.seen[1] += 1
             keep(self.rng, self.overdue, (iid, client, seq), self.seen[1], self.cap)
 
-    def settle(
-        self, iid: int, client: int, state: str, total: int, o: int, seq: int
-    ) -> tuple[int, str | None]:
+    def settle(self, iid: int, client: int, state: str, total: int, o: int, seq: int) -> tuple[int, str | None]:
         """Pay the invoice as its state says; returns (paid_kopecks, paid_on)."""
         if state in ("issued", "cancelled"):
             return 0, None
@@ -698,9 +691,7 @@ def generate(conn: psycopg.Connection, n_clients: int, n_invoices: int, seed: in
     return loader, timer.total
 
 
-def load_invoices(
-    loader: Loader, rows: Rows, ledger: Ledger, rng: random.Random, n: int, timer: Stopwatch
-) -> None:
+def load_invoices(loader: Loader, rows: Rows, ledger: Ledger, rng: random.Random, n: int, timer: Stopwatch) -> None:
     """``n`` invoices, chunk by chunk: make the rows of a chunk, then COPY them."""
     n_clients = len(ledger.w.terms) - 1
     weights = [min(rng.paretovariate(1.2), 60.0) for _ in range(n_clients)]

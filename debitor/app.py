@@ -45,9 +45,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     htmx.init_app(app)
-    babel.init_app(
-        app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations")
-    )
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations"))
     app.config.setdefault("RATELIMIT_STORAGE_URI", _limiter_storage(app))
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -106,9 +104,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(money=money, date=fdate, datetime=fdatetime)
-    app.jinja_env.globals.update(
-        L=LABELS, EVENTS=EVENT_LABELS, BADGE=STATE_BADGES, current_locale=select_locale
-    )
+    app.jinja_env.globals.update(L=LABELS, EVENTS=EVENT_LABELS, BADGE=STATE_BADGES, current_locale=select_locale)
 
 
 def _register_errors(app: Flask) -> None:

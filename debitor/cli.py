@@ -15,12 +15,8 @@ def register(app: Flask) -> None:
     demo = AppGroup("demo", help="Demo data for trying Debitor out.")
 
     @demo.command("load")
-    @click.option(
-        "--if-empty", is_flag=True, help="Do nothing when the database already has an organisation."
-    )
-    @click.option(
-        "--seed", default=42, show_default=True, help="Random seed (the same seed, the same company)."
-    )
+    @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has an organisation.")
+    @click.option("--seed", default=42, show_default=True, help="Random seed (the same seed, the same company).")
     def demo_load(if_empty: bool, seed: int):
         from debitor.demo import has_data, load_demo
 
@@ -38,9 +34,7 @@ def register(app: Flask) -> None:
     @users.command("create")
     @click.option("--email", required=True)
     @click.option("--name", required=True)
-    @click.option(
-        "--role", required=True, type=click.Choice(["clerk", "account_manager", "manager", "admin"])
-    )
+    @click.option("--role", required=True, type=click.Choice(["clerk", "account_manager", "manager", "admin"]))
     @click.password_option()
     def users_create(email: str, name: str, role: str, password: str):
         from debitor.auth.schemas import StaffUserInput

@@ -444,7 +444,8 @@ class DemoBuilder:
         if style == 0:
             return f"Оплата по счету {refs} за рекламные услуги. В т.ч. НДС {vat // 100}-{vat % 100:02d}"
         if style == 1:
-            return f"Оплата счета {refs.replace('№ ', 'N')} Сумма {sum(i.total_kopecks for i in invoices) / 100:.2f} в т.ч. НДС"
+            total = sum(i.total_kopecks for i in invoices)
+            return f"Оплата счета {refs.replace('№ ', 'N')} Сумма {total // 100}.{total % 100:02d} в т.ч. НДС"
         return f"Оплата по сч. {refs} по договору {invoices[0].contract.number}"
 
     def pay(self, inv: Invoice) -> None:
@@ -579,9 +580,7 @@ class DemoBuilder:
                 )
         db.session.flush()
 
-    def task(
-        self, kind: str, title: str, role: Role, client: Client, *, due: date, assignee=None, **refs
-    ) -> Task:
+    def task(self, kind: str, title: str, role: Role, client: Client, *, due: date, assignee=None, **refs) -> Task:
         t = Task(
             kind=kind,
             title=title,

@@ -77,9 +77,7 @@ def validate_settlement_account(account: str, bik: str) -> str:
     if bik.startswith("01"):
         return account  # treasury accounts do not follow the key rule
     if not _account_key_ok(bik[6:9], account):
-        raise IdentifierError(
-            _l("Account %(acc)s does not match БИК %(bik)s (control key)", acc=account, bik=bik)
-        )
+        raise IdentifierError(_l("Account %(acc)s does not match БИК %(bik)s (control key)", acc=account, bik=bik))
     return account
 
 

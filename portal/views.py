@@ -29,9 +29,7 @@ STATUS_FILTERS = {
 @bp.get("/home")
 @client_required
 def home():
-    latest = db.session.scalars(
-        invoices_query().order_by(Invoice.issued_on.desc(), Invoice.id.desc()).limit(5)
-    )
+    latest = db.session.scalars(invoices_query().order_by(Invoice.issued_on.desc(), Invoice.id.desc()).limit(5))
     return render(
         "portal/home.html",
         balance=client_balance(client_id(), today()),
@@ -78,6 +76,4 @@ def invoice(invoice_id: int):
         )
     )
     events = timeline(invoice_id=inv.id, client_visible_only=True)
-    return render(
-        "portal/invoice.html", invoice=inv, allocations=list(allocations), events=events, today=today()
-    )
+    return render("portal/invoice.html", invoice=inv, allocations=list(allocations), events=events, today=today())

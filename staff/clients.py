@@ -46,9 +46,7 @@ def clients():
             )
         )
     total = db.session.scalar(sa.select(sa.func.count()).select_from(q.subquery()))
-    rows = list(
-        db.session.scalars(q.order_by(Client.short_name, Client.id).offset((page - 1) * size).limit(size))
-    )
+    rows = list(db.session.scalars(q.order_by(Client.short_name, Client.id).offset((page - 1) * size).limit(size)))
     return render(
         "staff/clients.html",
         "staff/_client_rows.html",
@@ -75,9 +73,7 @@ def _choices():
         .where(StaffUser.role.in_([Role.ACCOUNT_MANAGER, Role.MANAGER]), StaffUser.is_active_flag.is_(True))
         .order_by(StaffUser.name)
     )
-    parents = db.session.scalars(
-        sa.select(Client).where(Client.parent_id.is_(None)).order_by(Client.short_name)
-    )
+    parents = db.session.scalars(sa.select(Client).where(Client.parent_id.is_(None)).order_by(Client.short_name))
     return {"managers": list(managers), "parents": list(parents)}
 
 
@@ -162,10 +158,7 @@ def client(client_id: int):
         sa.select(Invoice).where(Invoice.client_id == client.id).order_by(Invoice.created_at.desc()).limit(20)
     )
     payments = db.session.scalars(
-        sa.select(Payment)
-        .where(Payment.client_id == client.id)
-        .order_by(Payment.received_on.desc())
-        .limit(20)
+        sa.select(Payment).where(Payment.client_id == client.id).order_by(Payment.received_on.desc()).limit(20)
     )
     return render(
         "staff/client.html",

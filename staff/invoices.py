@@ -29,9 +29,7 @@ def invoices():
         q = q.where(Invoice.state == InvoiceState(status))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(q.subquery()))
     rows = db.session.scalars(
-        q.order_by(Invoice.issued_on.desc().nulls_first(), Invoice.id.desc())
-        .offset((page - 1) * size)
-        .limit(size)
+        q.order_by(Invoice.issued_on.desc().nulls_first(), Invoice.id.desc()).offset((page - 1) * size).limit(size)
     )
     return render(
         "staff/invoices.html",
@@ -49,9 +47,7 @@ def invoices():
 @role_required()
 def invoice(invoice_id: int):
     inv = db.session.get(Invoice, invoice_id) or abort(404)
-    allocations = db.session.scalars(
-        sa.select(PaymentAllocation).where(PaymentAllocation.invoice_id == inv.id)
-    )
+    allocations = db.session.scalars(sa.select(PaymentAllocation).where(PaymentAllocation.invoice_id == inv.id))
     return render(
         "staff/invoice.html",
         invoice=inv,

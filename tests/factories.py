@@ -119,9 +119,7 @@ def issued(org: Organisation, client_obj, on: date | None = None, lines=((1, 100
     return issue_invoice(inv, on=on or date.today() - timedelta(days=1))
 
 
-def payment(
-    org: Organisation, client_obj, amount: int, on: date | None = None, key: str | None = None
-) -> Payment:
+def payment(org: Organisation, client_obj, amount: int, on: date | None = None, key: str | None = None) -> Payment:
     p = Payment(
         organisation_id=org.id,
         client_id=client_obj.id if client_obj else None,

@@ -38,10 +38,7 @@ def test_wrong_password_says_so_without_telling_which(client, people):
     r = login(client, "/", "acc@romashka.test", "wrong-password")
     body = r.get_data(as_text=True)
     assert r.status_code == 400 and "Неверный" in body
-    assert (
-        login(client, "/", "nobody@romashka.test", "wrong-password").get_data(as_text=True).count("Неверный")
-        == 1
-    )
+    assert login(client, "/", "nobody@romashka.test", "wrong-password").get_data(as_text=True).count("Неверный") == 1
 
 
 def test_post_without_csrf_token_is_rejected(client, people):
@@ -97,9 +94,7 @@ def test_forgot_password_email_link_works_once(client, app, smtp, people):
     assert run_jobs(app) == 1
     (message,) = smtp.messages
     assert message["To"] == "clerk@staff.test"
-    link = re.search(
-        r"http://testserver(/staff/reset/\S+)", message.get_body(("plain",)).get_content()
-    ).group(1)
+    link = re.search(r"http://testserver(/staff/reset/\S+)", message.get_body(("plain",)).get_content()).group(1)
     r = post_form(client, link, {"password": "brand-new-pass-1", "confirm": "brand-new-pass-1"})
     assert r.status_code == 303
     assert login(app.test_client(), "/staff/", "clerk@staff.test", "brand-new-pass-1").status_code == 303
@@ -118,7 +113,5 @@ def test_forgot_password_does_not_reveal_accounts(client, app, smtp, people):
 def test_open_redirect_is_refused(client, people):
     token_page = client.get("/")
     assert token_page.status_code == 200
-    r = post_form(
-        client, "/?next=https://evil.example/", {"email": "acc@romashka.test", "password": f.PASSWORD}
-    )
+    r = post_form(client, "/?next=https://evil.example/", {"email": "acc@romashka.test", "password": f.PASSWORD})
     assert r.headers["Location"] == "/home"

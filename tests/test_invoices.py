@@ -92,9 +92,7 @@ def test_cannot_issue_empty_or_zero_invoice():
     assert err.value.field == "lines"
     assert zero.state == InvoiceState.DRAFT and zero.number_seq is None
     assert (
-        db.session.scalar(
-            sa.select(sa.func.count()).select_from(DocumentCounter).where(DocumentCounter.last_value > 0)
-        )
+        db.session.scalar(sa.select(sa.func.count()).select_from(DocumentCounter).where(DocumentCounter.last_value > 0))
         == 0
     )
 

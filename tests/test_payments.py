@@ -80,7 +80,5 @@ def test_unapply_restores_both_sides_and_keeps_history():
     assert alloc.reversed_at is not None
     with pytest.raises(DomainError):
         unapply(alloc)
-    kinds = db.session.scalars(
-        sa.select(Event.kind).where(Event.invoice_id == inv.id).order_by(Event.id)
-    ).all()
+    kinds = db.session.scalars(sa.select(Event.kind).where(Event.invoice_id == inv.id).order_by(Event.id)).all()
     assert kinds == ["invoice_issued", "payment_applied", "payment_unapplied"]

@@ -29,9 +29,7 @@ class Client(IdMixin, CreatedMixin, db.Model):
     parent: Mapped[Client | None] = relationship(remote_side="Client.id", back_populates="children")
     children: Mapped[list[Client]] = relationship(back_populates="parent", order_by="Client.short_name")
     extra_inns: Mapped[list[ClientInn]] = relationship(back_populates="client", cascade="all, delete-orphan")
-    contacts: Mapped[list[BillingContact]] = relationship(
-        back_populates="client", cascade="all, delete-orphan"
-    )
+    contacts: Mapped[list[BillingContact]] = relationship(back_populates="client", cascade="all, delete-orphan")
     portal_users = relationship("PortalUser", back_populates="client")
 
     __table_args__ = (

@@ -36,9 +36,7 @@ class ClientInput(InputSchema):
     ogrn = Ogrn(load_default=None)
     legal_address = fields.String(load_default="")
     postal_address = fields.String(load_default="")
-    language = fields.String(
-        load_default="ru", validate=one_of(["ru", "en"], N_("Unknown language: %(value)s"))
-    )
+    language = fields.String(load_default="ru", validate=one_of(["ru", "en"], N_("Unknown language: %(value)s")))
     payment_terms_days = fields.Integer(load_default=10, validate=number_range(0, 365))
     credit_limit = KopecksField(load_default=0, data_key="credit_limit")
     account_manager_id = fields.Integer(load_default=None, allow_none=True)

@@ -37,9 +37,7 @@ def _check_refs(data: dict, client: Client | None) -> None:
             raise DomainError(_l("Choose an active account manager"), "account_manager_id")
     if data.get("parent_id"):
         parent = db.session.get(Client, data["parent_id"])
-        if parent is None or (
-            client is not None and (parent.id == client.id or parent.parent_id == client.id)
-        ):
+        if parent is None or (client is not None and (parent.id == client.id or parent.parent_id == client.id)):
             raise DomainError(_l("The parent must be another client (an agency or group)"), "parent_id")
 
 

@@ -44,9 +44,7 @@ class Contract(IdMixin, CreatedMixin, db.Model):
     signed_on: Mapped[date] = mapped_column(sa.Date)
     starts_on: Mapped[date] = mapped_column(sa.Date)
     ends_on: Mapped[date | None] = mapped_column(sa.Date)
-    state: Mapped[ContractState] = mapped_column(
-        enum_column(ContractState), default=ContractState.DRAFT, index=True
-    )
+    state: Mapped[ContractState] = mapped_column(enum_column(ContractState), default=ContractState.DRAFT, index=True)
     ack_deadline: Mapped[date | None] = mapped_column(sa.Date)
     payment_terms_days: Mapped[int] = mapped_column(default=10)
     penalty_rate_per_day: Mapped[Decimal] = mapped_column(sa.Numeric(6, 3), default=Decimal("0.100"))

@@ -30,9 +30,7 @@ class Dispute(IdMixin, db.Model):
     client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"), index=True)
     invoice_id: Mapped[int] = mapped_column(sa.ForeignKey("invoices.id"), index=True)
     invoice_line_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invoice_lines.id"))
-    state: Mapped[DisputeState] = mapped_column(
-        enum_column(DisputeState), default=DisputeState.OPEN, index=True
-    )
+    state: Mapped[DisputeState] = mapped_column(enum_column(DisputeState), default=DisputeState.OPEN, index=True)
     reason: Mapped[str] = mapped_column(sa.Text)
     resolution: Mapped[str] = mapped_column(sa.Text, default="")
     opened_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("portal_users.id"))

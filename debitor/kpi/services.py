@@ -60,9 +60,7 @@ class ClientBalance:
 
 def client_balance(client_id: int, today: date) -> ClientBalance:
     outstanding = Invoice.total_kopecks - Invoice.paid_kopecks
-    base = sa.select(
-        sa.func.coalesce(sa.func.sum(outstanding), 0), sa.func.count(), sa.func.min(Invoice.due_on)
-    ).where(
+    base = sa.select(sa.func.coalesce(sa.func.sum(outstanding), 0), sa.func.count(), sa.func.min(Invoice.due_on)).where(
         Invoice.client_id == client_id, Invoice.state.in_(OPEN_STATES), Invoice.kind == InvoiceKind.INVOICE
     )
     receivable, _, next_due = db.session.execute(base).one()

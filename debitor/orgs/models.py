@@ -30,15 +30,11 @@ class Organisation(IdMixin, CreatedMixin, db.Model):
     vat_mode: Mapped[VatMode] = mapped_column(enum_column(VatMode), default=VatMode.STANDARD)
     currency: Mapped[str] = mapped_column(sa.String(3), default="RUB")
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Moscow")
-    bank_accounts: Mapped[list[BankAccount]] = relationship(
-        back_populates="organisation", order_by="BankAccount.id"
-    )
+    bank_accounts: Mapped[list[BankAccount]] = relationship(back_populates="organisation", order_by="BankAccount.id")
 
     @property
     def primary_account(self) -> BankAccount | None:
-        return next((a for a in self.bank_accounts if a.is_primary), None) or next(
-            iter(self.bank_accounts), None
-        )
+        return next((a for a in self.bank_accounts if a.is_primary), None) or next(iter(self.bank_accounts), None)
 
 
 class BankAccount(IdMixin, db.Model):

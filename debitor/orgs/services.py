@@ -29,9 +29,7 @@ def _rate_table() -> list[tuple[date, Decimal]]:
     """The dated rates, newest first; read once per session (unit of work), not per line."""
     if "vat_rates" not in db.session.info:
         with db.session.no_autoflush:
-            rows = db.session.execute(
-                sa.select(VatRate.valid_from, VatRate.rate).order_by(VatRate.valid_from.desc())
-            )
+            rows = db.session.execute(sa.select(VatRate.valid_from, VatRate.rate).order_by(VatRate.valid_from.desc()))
             db.session.info["vat_rates"] = [tuple(r) for r in rows]
     return db.session.info["vat_rates"]
 

@@ -21,9 +21,7 @@ class OutboxMessage(IdMixin, CreatedMixin, db.Model):
     __tablename__ = "outbox_messages"
     kind: Mapped[str] = mapped_column(sa.String(30), default="email")
     dedupe_key: Mapped[str] = mapped_column(sa.String(200), unique=True)  # same key = same message, once
-    state: Mapped[OutboxState] = mapped_column(
-        enum_column(OutboxState), default=OutboxState.PENDING, index=True
-    )
+    state: Mapped[OutboxState] = mapped_column(enum_column(OutboxState), default=OutboxState.PENDING, index=True)
     recipients: Mapped[str] = mapped_column(sa.Text)  # comma-separated addresses
     subject: Mapped[str] = mapped_column(sa.String(300))
     body_text: Mapped[str] = mapped_column(sa.Text)

@@ -21,9 +21,7 @@ class Payment(IdMixin, CreatedMixin, db.Model):
     __tablename__ = "payments"
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
     client_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clients.id"), index=True)
-    state: Mapped[PaymentState] = mapped_column(
-        enum_column(PaymentState), default=PaymentState.UNMATCHED, index=True
-    )
+    state: Mapped[PaymentState] = mapped_column(enum_column(PaymentState), default=PaymentState.UNMATCHED, index=True)
     external_key: Mapped[str] = mapped_column(sa.String(200), unique=True)  # bank document identity
     source: Mapped[str] = mapped_column(sa.String(20), default="manual")  # manual | onec | demo
     received_on: Mapped[date] = mapped_column(sa.Date, index=True)
@@ -41,9 +39,7 @@ class Payment(IdMixin, CreatedMixin, db.Model):
     allocations: Mapped[list[PaymentAllocation]] = relationship(back_populates="payment")
     __table_args__ = (
         sa.CheckConstraint("amount_kopecks > 0", name="amount_positive"),
-        sa.CheckConstraint(
-            "applied_kopecks >= 0 AND applied_kopecks <= amount_kopecks", name="applied_range"
-        ),
+        sa.CheckConstraint("applied_kopecks >= 0 AND applied_kopecks <= amount_kopecks", name="applied_range"),
     )
 
     def __init__(self, **kw):
