@@ -25,8 +25,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
 import random
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -166,11 +168,26 @@ STAFF_ROLES = ("admin",) * 2 + ("manager",) * 3 + ("account_manager",) * 10 + ("
 # --- small helpers --------------------------------------------------------------------------------
 
 ISO = {o: date.fromordinal(o).isoformat() for o in range(S0 - 1500, T0 + 800)}
+RATE_TEXT = {20: "20.00", 22: "22.00"}
 
 
-def ts(rng: random.Random, o: int) -> str:
+class Rand(random.Random):
+    """``Rand`` with cheaper integer draws (``randrange`` costs ~10x ``random()``)."""
+
+    def below(self, n: int) -> int:
+        return int(self.random() * n)
+
+    def between(self, a: int, b: int) -> int:
+        """An integer in ``[a, b)``."""
+        return a + int(self.random() * (b - a))
+
+    def pick(self, seq: Sequence):
+        return seq[int(self.random() * len(seq))]
+
+
+def ts(rng: Rand, o: int) -> str:
     """A UTC timestamp in working hours (06:00–16:00 UTC) on day ``o``."""
-    s = rng.randrange(36000)
+    s = int(rng.random() * 36000)
     return f"{ISO[o]} {6 + s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}+00"
 
 
@@ -190,7 +207,7 @@ class Day:
     rate: int
     period_start: str
     period_end: str
-    label: str  # "ноябрь 2026"
+    label: str  # ", ноябрь 2026" (appended to line descriptions)
     ru: str  # "27.11.2026"
 
 
@@ -199,7 +216,7 @@ def make_day(o: int) -> Day:
     first = d.replace(day=1)
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     rate = 22 if o >= VAT_22_FROM else 20
-    label = f"{MONTHS[d.month - 1]} {d.year}"
+    label = f", {MONTHS[d.month - 1]} {d.year}"
     return Day(d.isoformat(), d.year, rate, first.isoformat(), last.isoformat(), label, f"{d:%d.%m.%Y}")
 
 
@@ -217,11 +234,20 @@ class Rows:
     def add(self, table: str, row: Sequence) -> None:
         self.buf[table].append(row)
 
-    def event(self, at: str, kind: str, vis: str, data: str, **refs: int | None) -> None:
-        """Add a timeline event; ``refs`` are staff, portal, client, contract, invoice, payment, dispute."""
-        g = refs.get
-        row = (self.new_id("events"), at, kind, vis, g("staff"), g("portal"), g("client"), g("contract"))
-        self.buf["events"].append((*row, g("invoice"), g("payment"), g("dispute"), data))
+    def take(self) -> dict[str, list[Sequence]]:
+        """Hand the buffered rows over (to the COPY writer) and start empty buffers."""
+        full, self.buf = self.buf, {t: [] for t in ORDER}
+        return full
+
+    def event(
+        self, at: str, kind: str, vis: str, data: str, *, staff: int | None = None, portal: int | None = None,
+        client: int | None = None, contract: int | None = None, invoice: int | None = None,
+        payment: int | None = None, dispute: int | None = None,
+    ) -> None:  # fmt: skip
+        """Add a timeline event (``data`` is JSON text)."""
+        self.last["events"] += 1
+        row = (self.last["events"], at, kind, vis, staff, portal, client, contract, invoice, payment, dispute)
+        self.buf["events"].append((*row, data))
 
 
 @dataclass
@@ -259,12 +285,12 @@ def build_org(rows: Rows, stem: str) -> None:
         rows.add("bank_accounts", (rows.new_id("bank_accounts"), 1, bank, bik, corr, account, k == 0))
 
 
-def build_staff(rows: Rows, rng: random.Random, pw_hash: str) -> dict[str, list[int]]:
+def build_staff(rows: Rows, rng: Rand, pw_hash: str) -> dict[str, list[int]]:
     staff: dict[str, list[int]] = {}
     for n, role in enumerate(STAFF_ROLES, start=1):
         sid = rows.new_id("staff_users")
         staff.setdefault(role, []).append(sid)
-        login = ts(rng, T0 - rng.randrange(30))
+        login = ts(rng, T0 - rng.below(30))
         rows.add("staff_users", (
             sid, role, f"staff{n}@debitor.example", f"{PEOPLE[n % len(PEOPLE)]} ({role})", pw_hash, "ru",
             True, 0, login, "2024-01-10 09:00:00+00",
@@ -272,15 +298,15 @@ def build_staff(rows: Rows, rng: random.Random, pw_hash: str) -> dict[str, list[
     return staff
 
 
-def build_clients(rows: Rows, rng: random.Random, n: int, stems: list[str], w: World) -> None:
+def build_clients(rows: Rows, rng: Rand, n: int, stems: list[str], w: World) -> None:
     """Clients ``1..n`` (about 3 % agencies, 10 % their sub-clients), extra ИНН and unknown payers."""
     agencies: list[int] = []
     for cid in range(1, n + 1):
-        parent = rng.choice(agencies) if agencies and rng.random() < 0.10 else None
+        parent = rng.pick(agencies) if agencies and rng.random() < 0.10 else None
         agency = parent is None and rng.random() < 0.03
         if agency:
             agencies.append(cid)
-        created_o = S0 - rng.randrange(30, 900)
+        created_o = S0 - rng.between(30, 900)
         add_client(rows, rng, w, cid, stems[cid], parent, created_o, agency)
         add_contacts(rows, rng, cid)
         w.portal.append(add_portal_user(rows, rng, w, cid, created_o) if rng.random() < 0.30 else None)
@@ -288,7 +314,7 @@ def build_clients(rows: Rows, rng: random.Random, n: int, stems: list[str], w: W
         rows.event(ts(rng, created_o), "client_created", "staff", f'{{"name": "{w.name[cid]}"}}',
                    staff=w.staff["admin"][0], client=cid)  # fmt: skip
     for k, stem in enumerate(stems[n + 1 : n + 1 + n // 20]):
-        cid = rng.randrange(1, n + 1)
+        cid = rng.between(1, n + 1)
         rows.add("client_inns", (rows.new_id("client_inns"), cid, inn_check_digit(stem), f"ООО «Филиал {k}»"))
     for k, stem in enumerate(stems[n + 1 + n // 20 :]):
         bik = BANKS[k % len(BANKS)][0]
@@ -296,22 +322,20 @@ def build_clients(rows: Rows, rng: random.Random, n: int, stems: list[str], w: W
         w.unknown_payers.append((f"ООО «Неизвестный плательщик {k}»", inn_check_digit(stem), acc, bik))
 
 
-def add_client(
-    rows: Rows, rng: random.Random, w: World, cid: int, stem: str, parent: int | None, o: int, agency: bool
-) -> None:
+def add_client(rows: Rows, rng: Rand, w: World, cid: int, stem: str, parent: int | None, o: int, agency: bool) -> None:
     inn = inn_check_digit(stem)
-    short = f"{'Агентство ' if agency else ''}{rng.choice(NAME_A)} {rng.choice(NAME_B)} {cid}"
-    legal = f"{rng.choice(('ООО', 'ООО', 'ООО', 'АО', 'ПАО'))} «{short}»"
-    ogrn = ogrn_check_digit(f"1{rng.randrange(2, 24):02d}{inn[:2]}{rng.randrange(10**7):07d}")
-    city = rng.choice(CITIES)
-    street = f"ул. {rng.choice(STREETS)}, д. {rng.randrange(1, 90)}"
-    address = f"{rng.randrange(101000, 199999)}, г. {city}, {street}"
-    terms = rng.choice((5, 10, 10, 14, 30, 30, 45, 60))
-    manager = rng.choice(w.staff["account_manager"]) if rng.random() < 0.9 else None
+    short = f"{'Агентство ' if agency else ''}{rng.pick(NAME_A)} {rng.pick(NAME_B)} {cid}"
+    legal = f"{rng.pick(('ООО', 'ООО', 'ООО', 'АО', 'ПАО'))} «{short}»"
+    ogrn = ogrn_check_digit(f"1{rng.between(2, 24):02d}{inn[:2]}{rng.below(10**7):07d}")
+    city = rng.pick(CITIES)
+    street = f"ул. {rng.pick(STREETS)}, д. {rng.between(1, 90)}"
+    address = f"{rng.between(101000, 199999)}, г. {city}, {street}"
+    terms = rng.pick((5, 10, 10, 14, 30, 30, 45, 60))
+    manager = rng.pick(w.staff["account_manager"]) if rng.random() < 0.9 else None
     bik = BANKS[cid % len(BANKS)][0]
     rows.add("clients", (
         cid, 1, legal, short, inn, inn[:4] + "01001", ogrn, address, address,
-        "en" if rng.random() < 0.1 else "ru", terms, rng.randrange(0, 500) * 1_000_000, "RUB", manager,
+        "en" if rng.random() < 0.1 else "ru", terms, rng.between(0, 500) * 1_000_000, "RUB", manager,
         parent, ts(rng, o),
     ))  # fmt: skip
     w.name.append(legal.replace('"', "'"))
@@ -323,19 +347,19 @@ def add_client(
     w.account.append(settlement_account_with_key(bik, f"40702810{cid:011d}"))
 
 
-def add_contacts(rows: Rows, rng: random.Random, cid: int) -> None:
-    for k in range(rng.choice((1, 1, 2))):
-        phone = f"+7 495 {rng.randrange(100, 999)}-{rng.randrange(10, 99)}-{rng.randrange(10, 99)}"
-        row = (rows.new_id("billing_contacts"), cid, rng.choice(PEOPLE), f"buh{k + 1}@client{cid}.example")
+def add_contacts(rows: Rows, rng: Rand, cid: int) -> None:
+    for k in range(rng.pick((1, 1, 2))):
+        phone = f"+7 495 {rng.between(100, 999)}-{rng.between(10, 99)}-{rng.between(10, 99)}"
+        row = (rows.new_id("billing_contacts"), cid, rng.pick(PEOPLE), f"buh{k + 1}@client{cid}.example")
         rows.add("billing_contacts", (*row, phone, k == 0 or rng.random() < 0.5))
 
 
-def add_portal_user(rows: Rows, rng: random.Random, w: World, cid: int, o: int) -> int:
+def add_portal_user(rows: Rows, rng: Rand, w: World, cid: int, o: int) -> int:
     pid = rows.new_id("portal_users")
-    login = ts(rng, T0 - rng.randrange(90)) if rng.random() < 0.7 else None
+    login = ts(rng, T0 - rng.below(90)) if rng.random() < 0.7 else None
     at = ts(rng, o + 5)
     rows.add("portal_users", (
-        pid, cid, "Главный бухгалтер", f"user{pid}@client{cid}.example", rng.choice(PEOPLE),
+        pid, cid, "Главный бухгалтер", f"user{pid}@client{cid}.example", rng.pick(PEOPLE),
         w.password_hash, "ru", True, 0, login, at,
     ))  # fmt: skip
     rows.event(at, "portal_user_created", "staff", f'{{"email": "user{pid}@client{cid}.example"}}',
@@ -346,23 +370,23 @@ def add_portal_user(rows: Rows, rng: random.Random, w: World, cid: int, o: int) 
 CONTRACT_STATES = ("draft", "awaiting_ack", "acknowledged", "ack_overdue", "terminated")
 
 
-def add_contracts(rows: Rows, rng: random.Random, w: World, cid: int, created_o: int) -> int:
+def add_contracts(rows: Rows, rng: Rand, w: World, cid: int, created_o: int) -> int:
     """1–2 contracts; the first (acknowledged) is the one invoices refer to. Returns its id."""
-    first = add_contract(rows, rng, w, cid, 1, "acknowledged", created_o + rng.randrange(1, 20))
+    first = add_contract(rows, rng, w, cid, 1, "acknowledged", created_o + rng.between(1, 20))
     if rng.random() < 0.30:
-        state = rng.choice(CONTRACT_STATES)
-        signed = T0 - rng.randrange(0, 11) if state == "awaiting_ack" else T0 - rng.randrange(20, 300)
+        state = rng.pick(CONTRACT_STATES)
+        signed = T0 - rng.between(0, 11) if state == "awaiting_ack" else T0 - rng.between(20, 300)
         add_contract(rows, rng, w, cid, 2, state, signed)
     return first
 
 
-def add_contract(rows: Rows, rng: random.Random, w: World, cid: int, k: int, state: str, signed: int) -> int:
+def add_contract(rows: Rows, rng: Rand, w: World, cid: int, k: int, state: str, signed: int) -> int:
     ctr = rows.new_id("contracts")
     deadline = None if state == "draft" else ISO[signed + 14]
     acked = state in ("acknowledged", "terminated")
-    ack_at = ts(rng, min(signed + rng.randrange(0, 10), T0)) if acked else None
+    ack_at = ts(rng, min(signed + rng.between(0, 10), T0)) if acked else None
     ack_by = w.portal[cid] if acked else None
-    ends = ISO[min(signed + rng.randrange(30, 200), T0 - 1)] if state == "terminated" else None
+    ends = ISO[min(signed + rng.between(30, 200), T0 - 1)] if state == "terminated" else None
     terms = w.terms[cid]
     rows.add("contracts", (
         ctr, cid, f"{cid}-{k}/{date.fromordinal(signed):%y}", "Договор возмездного оказания рекламных услуг",
@@ -396,9 +420,10 @@ class Group:
 class Ledger:
     """Generates invoices chronologically (ids follow issue dates) with everything they cause."""
 
-    def __init__(self, rows: Rows, rng: random.Random, w: World, samples: int) -> None:
+    def __init__(self, rows: Rows, rng: Rand, w: World, samples: int) -> None:
         self.rows, self.rng, self.w = rows, rng, w
         self.days = {o: make_day(o) for o in range(S0, T0 + 1)}
+        self.clerks = w.staff["clerk"]
         self.counters: dict[int, int] = {}
         self.groups: dict[int, Group] = {}
         self.cap = samples
@@ -407,25 +432,31 @@ class Ledger:
         self.overdue: list[tuple[int, int, int]] = []  # inv, client, seq
 
     def invoice(self, client: int, o: int) -> None:
-        rng, day = self.rng, self.days[o]
-        iid = self.rows.new_id("invoices")
-        state = self.pick_state(T0 - o, self.w.terms[client])
+        """One invoice of ``client`` issued (or drafted) on day ``o``, its lines, payments and events."""
+        rows, w, day = self.rows, self.w, self.days[o]
+        iid = rows.new_id("invoices")
+        terms = w.terms[client]
+        state = self.pick_state(T0 - o, terms)
         rate = 22 if state == "draft" else day.rate
         total, vat, first_line = self.lines(iid, rate, day)
-        head = (iid, 1, client, self.w.contract[client], "invoice", None, state)
-        money = (f"{rate}.00", total - vat, vat, total)
+        at = ts(self.rng, o)
         if state == "draft":
-            tail = ("RUB", day.period_start, day.period_end, None, None, None, *money, 0, None, ts(rng, o))
-            self.rows.add("invoices", (*head, None, None, *tail))
+            rows.add("invoices", (
+                iid, 1, client, w.contract[client], "invoice", None, state, None, None, "RUB",
+                day.period_start, day.period_end, None, None, None, RATE_TEXT[rate], total - vat, vat, total,
+                0, None, at,
+            ))  # fmt: skip
             return
         seq = self.counters[day.year] = self.counters.get(day.year, 0) + 1
-        issued_at = ts(rng, o)
         paid, paid_on = self.settle(iid, client, state, total, o, seq)
-        due = ISO[o + self.w.terms[client]]
-        tail = (day.period_start, day.period_end, day.iso, due, issued_at, *money, paid, paid_on)
-        self.rows.add("invoices", (*head, day.year, seq, "RUB", *tail, issued_at))
-        self.rows.event(issued_at, "invoice_issued", "client", f'{{"number": "{seq}", "total": {total}}}',
-                        staff=self.w.manager[client], client=client, invoice=iid)  # fmt: skip
+        due = ISO[o + terms]
+        rows.add("invoices", (
+            iid, 1, client, w.contract[client], "invoice", None, state, day.year, seq, "RUB",
+            day.period_start, day.period_end, day.iso, due, at, RATE_TEXT[rate], total - vat, vat, total,
+            paid, paid_on, at,
+        ))  # fmt: skip
+        data = f'{{"number": "{seq}", "total": {total}}}'
+        rows.event(at, "invoice_issued", "client", data, staff=w.manager[client], client=client, invoice=iid)
         self.sample(iid, client, first_line, seq, o, state, due)
 
     def pick_state(self, age: int, terms: int) -> str:
@@ -440,19 +471,20 @@ class Ledger:
         return "paid" if r < 0.93 else "partially_paid" if r < 0.96 else "issued"
 
     def lines(self, iid: int, rate: int, day: Day) -> tuple[int, int, int]:
-        rng, rows = self.rng, self.rows
-        r = rng.random()
+        """1–3 lines (prices include VAT); returns (total, vat, id of the first line)."""
+        rows, rnd = self.rows, self.rng.random
+        r = rnd()
         total = vat = 0
         first = rows.last["invoice_lines"] + 1
         for pos in range(1, 2 if r < 0.5 else 3 if r < 0.85 else 4):
-            r = rng.random()
-            milli = 1000 if r < 0.7 else rng.randrange(2, 21) * 1000 if r < 0.9 else rng.randrange(500, 50000)
-            price = rng.randrange(5_000, 500_000) * 100
+            r = rnd()
+            milli = 1000 if r < 0.7 else (2 + int(rnd() * 19)) * 1000 if r < 0.9 else 500 + int(rnd() * 49500)
+            price = (5_000 + int(rnd() * 495_000)) * 100
             amount = (milli * price + 500) // 1000
             v = vat_in(amount, rate)
             rows.add("invoice_lines", (
-                rows.new_id("invoice_lines"), iid, pos, f"{rng.choice(SERVICES)}, {day.label}",
-                qty_text(milli), rng.choice(UNITS), price, amount, v,
+                rows.new_id("invoice_lines"), iid, pos, SERVICES[int(rnd() * len(SERVICES))] + day.label,
+                qty_text(milli), UNITS[int(rnd() * len(UNITS))], price, amount, v,
             ))  # fmt: skip
             total += amount
             vat += v
@@ -471,10 +503,10 @@ class Ledger:
         if state in ("issued", "cancelled"):
             return 0, None
         rng = self.rng
-        pay_o = o + min(rng.randrange(0, self.w.terms[client] + 21), T0 - o)
+        pay_o = o + min(rng.below(self.w.terms[client] + 21), T0 - o)
         payer = self.payer_of(client)
         if state == "partially_paid":
-            part = min(max(1, total * rng.randrange(10, 91) // 100), total - 1)
+            part = min(max(1, total * rng.between(10, 91) // 100), total - 1)
             self.pay(payer, pay_o, part, [(iid, client, part, seq, o)])
             return part, None
         r = rng.random()
@@ -484,20 +516,22 @@ class Ledger:
         elif r < 0.11 and pay_o > o:
             self.split(payer, item, pay_o)
         else:
-            over = rng.randrange(1, total // 10 + 2) if r < 0.15 else 0
+            over = rng.between(1, total // 10 + 2) if r < 0.15 else 0
             self.pay(payer, pay_o, total + over, [item], reverse_first=rng.random() < 0.005)
         if rng.random() < 0.01:
             self.unmatched(pay_o)
         return total, ISO[pay_o]
 
     def payer_of(self, client: int) -> int:
+        """Half of the sub-clients' invoices are paid by their agency."""
         parent = self.w.parent[client]
         return parent if parent is not None and self.rng.random() < 0.5 else client
 
     def split(self, payer: int, item: Item, pay_o: int) -> None:
+        """Two instalments: a part on a day between issue and ``pay_o``, the rest on ``pay_o``."""
         iid, client, total, seq, o = item
-        first = total * self.rng.randrange(20, 81) // 100 or 1
-        self.pay(payer, self.rng.randrange(o, pay_o), first, [(iid, client, first, seq, o)])
+        first = total * self.rng.between(20, 81) // 100 or 1
+        self.pay(payer, self.rng.between(o, pay_o), first, [(iid, client, first, seq, o)])
         self.pay(payer, pay_o, total - first, [(iid, client, total - first, seq, o)])
 
     def join_group(self, payer: int, item: Item, pay_o: int) -> int:
@@ -507,7 +541,7 @@ class Ledger:
             self.close_group(payer)
             g = None
         if g is None:
-            g = self.groups[payer] = Group(pay_o, self.rng.randrange(2, 5))
+            g = self.groups[payer] = Group(pay_o, self.rng.between(2, 5))
         g.items.append(item)
         if len(g.items) >= g.size:
             self.close_group(payer)
@@ -525,30 +559,28 @@ class Ledger:
         """A payment from ``payer`` on day ``o`` applied to ``items`` (invoice, client, amount, seq, o)."""
         rows, rng, w = self.rows, self.rng, self.w
         pid = rows.new_id("payments")
-        applied = sum(x[2] for x in items)
-        at = ts(rng, o)
-        actor = rng.choice(w.staff["clerk"]) if rng.random() < 0.4 else None
-        state = "applied" if applied == amount else "partially_applied"
+        applied = items[0][2] if len(items) == 1 else sum(x[2] for x in items)
+        at, day = ts(rng, o), ISO[o]
+        actor = self.clerks[rng.below(len(self.clerks))] if rng.random() < 0.4 else None
         purpose = f"Оплата по счёту № {items[0][3]} от {self.days[items[0][4]].ru}"
-        purpose += f" и ещё {len(items) - 1}" if len(items) > 1 else ""
+        if len(items) > 1:
+            purpose += f" и ещё {len(items) - 1}"
         rows.add("payments", (
-            pid, 1, payer, state, f"onec:{ISO[o]}:{pid}", "onec" if actor is None else "manual", ISO[o],
-            amount, applied, "RUB", w.name[payer], w.inn[payer], w.account[payer], w.bik[payer],
-            str(rng.randrange(1, 99999)), ISO[o], purpose + ", в т.ч. НДС", at,
+            pid, 1, payer, "applied" if applied == amount else "partially_applied", f"onec:{day}:{pid}",
+            "onec" if actor is None else "manual", day, amount, applied, "RUB", w.name[payer], w.inn[payer],
+            w.account[payer], w.bik[payer], str(rng.between(1, 99999)), day, purpose + ", в т.ч. НДС", at,
         ))  # fmt: skip
         if reverse_first:
             self.reversed_allocation(pid, items[0], at, o)
         for iid, client, amt, _seq, _o in items:
-            aid = rows.new_id("payment_allocations")
-            rows.add("payment_allocations", (aid, pid, iid, amt, actor, None, at))
-            data = f'{{"amount": {amt}, "reason": "", "payment_date": "{ISO[o]}"}}'
-            refs = {"client": client, "invoice": iid, "payment": pid}
-            rows.event(at, "payment_applied", "client", data, staff=actor, **refs)
+            rows.add("payment_allocations", (rows.new_id("payment_allocations"), pid, iid, amt, actor, None, at))
+            data = f'{{"amount": {amt}, "reason": "", "payment_date": "{day}"}}'
+            rows.event(at, "payment_applied", "client", data, staff=actor, client=client, invoice=iid, payment=pid)
 
     def reversed_allocation(self, pid: int, item: Item, at: str, o: int) -> None:
         """A wrong allocation taken back the same day (kept in history, not counted as paid)."""
         rows, (iid, client, amt, _seq, _o) = self.rows, item
-        actor = self.w.staff["clerk"][0]
+        actor = self.clerks[0]
         back = f"{ISO[o]} 16:30:00+00"
         rows.add("payment_allocations", (rows.new_id("payment_allocations"), pid, iid, amt, actor, back, at))
         data = f'{{"amount": {amt}, "reason": "", "payment_date": "{ISO[o]}"}}'
@@ -559,19 +591,19 @@ class Ledger:
     def unmatched(self, o: int) -> None:
         """A payment from a payer we do not know: no client, nothing applied."""
         rows, rng = self.rows, self.rng
-        name, inn, account, bik = rng.choice(self.w.unknown_payers)
+        name, inn, account, bik = rng.pick(self.w.unknown_payers)
         pid = rows.new_id("payments")
         rows.add("payments", (
             pid, 1, None, "unmatched", f"onec:{ISO[o]}:{pid}", "onec", ISO[o],
-            rng.randrange(1000, 10**6) * 100, 0, "RUB", name, inn, account, bik,
-            str(rng.randrange(1, 99999)), ISO[o], "Оплата по договору", ts(rng, o),
+            rng.between(1000, 10**6) * 100, 0, "RUB", name, inn, account, bik,
+            str(rng.between(1, 99999)), ISO[o], "Оплата по договору", ts(rng, o),
         ))  # fmt: skip
 
     def counter_rows(self) -> list[tuple[int, str, int, int]]:
         return [(1, "invoice", year, last) for year, last in sorted(self.counters.items())]
 
 
-def keep(rng: random.Random, sample: list, item: tuple, seen: int, cap: int) -> None:
+def keep(rng: Rand, sample: list, item: tuple, seen: int, cap: int) -> None:
     """Reservoir sampling: keep ``item`` (the ``seen``-th candidate) with probability cap/seen."""
     if len(sample) < cap:
         sample.append(item)
@@ -587,19 +619,19 @@ DISPUTE_STATES = ("open",) * 3 + ("credited",) * 2 + ("corrected",) * 2 + ("reje
 TASK_STATES = ("open",) * 4 + ("in_progress",) * 2 + ("done",) * 3 + ("cancelled",)
 
 
-def build_disputes(rows: Rows, rng: random.Random, w: World, sample: list, n: int) -> list[tuple]:
+def build_disputes(rows: Rows, rng: Rand, w: World, sample: list, n: int) -> list[tuple]:
     """Disputes on sampled invoices; returns the open ones as (dispute, client, seq)."""
     open_ones = []
     for iid, client, line, seq, o in sample[:n]:
         did = rows.new_id("disputes")
-        state = rng.choice(DISPUTE_STATES)
-        opened_o = min(o + rng.randrange(1, 20), T0)
+        state = rng.pick(DISPUTE_STATES)
+        opened_o = min(o + rng.between(1, 20), T0)
         opened, portal = ts(rng, opened_o), w.portal[client]
-        resolved = None if state == "open" else ts(rng, min(opened_o + rng.randrange(1, 15), T0))
-        by = None if state == "open" else rng.choice(w.staff["manager"])
+        resolved = None if state == "open" else ts(rng, min(opened_o + rng.between(1, 15), T0))
+        by = None if state == "open" else rng.pick(w.staff["manager"])
         answer = "" if state == "open" else f"Решение: {state}"
         rows.add("disputes", (did, client, iid, line if rng.random() < 0.5 else None, state,
-                              rng.choice(REASONS), answer, portal, by, opened, resolved))  # fmt: skip
+                              rng.pick(REASONS), answer, portal, by, opened, resolved))  # fmt: skip
         refs = {"client": client, "invoice": iid, "dispute": did}
         rows.event(opened, "dispute_opened", "client", "{}", portal=portal, **refs)
         if resolved:
@@ -609,24 +641,24 @@ def build_disputes(rows: Rows, rng: random.Random, w: World, sample: list, n: in
     return open_ones
 
 
-def build_tasks(rows: Rows, rng: random.Random, w: World, open_disputes: list, overdue: list, n: int) -> None:
+def build_tasks(rows: Rows, rng: Rand, w: World, open_disputes: list, overdue: list, n: int) -> None:
     for did, client, seq, iid in open_disputes:
         add_task(rows, rng, w, ("dispute", f"Спор по счёту № {seq}", "manager", client, iid, None, did))
     for ctr, client in w.overdue_contracts:
         add_task(rows, rng, w, ("contract_ack_overdue", "Договор не подтверждён", "account_manager",
                                 client, None, ctr, None))  # fmt: skip
     for iid, client, seq in overdue[: max(n - rows.last["tasks"], 0)]:
-        kind = rng.choice(("overdue_invoice", "broken_promise"))
+        kind = rng.pick(("overdue_invoice", "broken_promise"))
         add_task(rows, rng, w, (kind, f"Просрочен счёт № {seq}", "account_manager", client, iid, None, None))
 
 
-def add_task(rows: Rows, rng: random.Random, w: World, spec: tuple) -> None:
+def add_task(rows: Rows, rng: Rand, w: World, spec: tuple) -> None:
     kind, title, role, client, iid, ctr, did = spec
     tid = rows.new_id("tasks")
-    state = rng.choice(TASK_STATES)
-    created_o = T0 - rng.randrange(0, 60)
-    assignee = w.manager[client] if role == "account_manager" else rng.choice(w.staff[role])
-    closed = ts(rng, min(created_o + rng.randrange(0, 10), T0)) if state in ("done", "cancelled") else None
+    state = rng.pick(TASK_STATES)
+    created_o = T0 - rng.between(0, 60)
+    assignee = w.manager[client] if role == "account_manager" else rng.pick(w.staff[role])
+    closed = ts(rng, min(created_o + rng.between(0, 10), T0)) if state in ("done", "cancelled") else None
     created = ts(rng, created_o)
     rows.add("tasks", (tid, kind, title, role, assignee, state, ts(rng, created_o + 3), closed,
                        client, iid, ctr, did, "", created))  # fmt: skip
@@ -638,12 +670,39 @@ def add_task(rows: Rows, rng: random.Random, w: World, spec: tuple) -> None:
 
 
 class Loader:
-    """COPYs row buffers into the tables, in foreign-key order, and keeps per-table figures."""
+    """COPYs row buffers into the tables in foreign-key order. The COPYs run in a writer thread, so
+    that Python making the next chunk overlaps with PostgreSQL storing the previous one."""
 
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
         self.rows: dict[str, int] = dict.fromkeys(ORDER, 0)
         self.seconds: dict[str, float] = dict.fromkeys(ORDER, 0.0)
+        self.queue: queue.Queue[dict[str, list[Sequence]] | None] = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._drain, name="copy-writer", daemon=True)
+        self.thread.start()
+
+    def submit(self, rows: Rows) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(rows.take())
+
+    def close(self) -> None:
+        """Wait until everything submitted is stored; re-raise the writer's error if any."""
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def _drain(self) -> None:
+        while (bufs := self.queue.get()) is not None:
+            if self.error is not None:
+                continue  # keep draining so that the producer never blocks
+            try:
+                for table in ORDER:
+                    self.copy(table, bufs[table])
+            except BaseException as exc:  # handed to the main thread by submit/close
+                self.error = exc
 
     def copy(self, table: str, rows: list[Sequence]) -> None:
         if not rows:
@@ -659,88 +718,159 @@ class Loader:
         self.seconds[table] += time.perf_counter() - started
         self.rows[table] += len(rows)
 
-    def flush(self, rows: Rows) -> None:
-        for table in ORDER:
-            self.copy(table, rows.buf[table])
-            rows.buf[table] = []
+
+class Stopwatch:
+    """Adds up the time between ``start()`` and ``stop()``: here, Python making rows."""
+
+    def __init__(self) -> None:
+        self.total = 0.0
+        self.mark = time.perf_counter()
+
+    def start(self) -> None:
+        self.mark = time.perf_counter()
+
+    def stop(self) -> None:
+        self.total += time.perf_counter() - self.mark
 
 
-def generate(conn: psycopg.Connection, n_clients: int, n_invoices: int, seed: int) -> tuple[Loader, float]:
-    """Generate and COPY everything; returns the loader and the seconds spent making rows in Python."""
+def generate(loader: Loader, n_clients: int, n_invoices: int, seed: int) -> float:
+    """Make every row and submit it chunk by chunk; returns the seconds Python spent making rows."""
     from werkzeug.security import generate_password_hash
 
-    rng, rows, loader = random.Random(seed), Rows(), Loader(conn)
-    timer = Stopwatch()
+    rng, rows, timer = Rand(seed), Rows(), Stopwatch()
     stems = [str(x) for x in rng.sample(range(10**8, 10**9), 1 + n_clients + 1 + n_clients // 20 + 200)]
     pw_hash = generate_password_hash(PASSWORD)
     build_org(rows, stems.pop(0))
     w = World(staff=build_staff(rows, rng, pw_hash), password_hash=pw_hash)
     build_clients(rows, rng, n_clients, stems, w)
-    timer.lap()
-    loader.flush(rows)
-    timer.skip()
-    n_samples = max(20, min(3000, n_invoices // 300))
-    ledger = Ledger(rows, rng, w, n_samples)
-    load_invoices(loader, rows, ledger, rng, n_invoices, timer)
+    timer.stop()
+    loader.submit(rows)
+    ledger = Ledger(rows, rng, w, samples=max(20, min(3000, n_invoices // 300)))
+    make_invoices(loader, rows, ledger, n_invoices, timer)
+    timer.start()
     for row in ledger.counter_rows():
         rows.add("document_counters", row)
     open_disputes = build_disputes(rows, rng, w, ledger.disputable, max(20, min(2000, n_invoices // 500)))
     build_tasks(rows, rng, w, open_disputes, ledger.overdue, max(30, min(3000, n_invoices // 300)))
-    timer.lap()
-    loader.flush(rows)
-    return loader, timer.total
+    timer.stop()
+    loader.submit(rows)
+    return timer.total
 
 
-def load_invoices(loader: Loader, rows: Rows, ledger: Ledger, rng: random.Random, n: int, timer: Stopwatch) -> None:
-    """``n`` invoices, chunk by chunk: make the rows of a chunk, then COPY them."""
-    n_clients = len(ledger.w.terms) - 1
-    weights = [min(rng.paretovariate(1.2), 60.0) for _ in range(n_clients)]
-    cum = [0.0] * n_clients
-    acc = 0.0
-    for i, x in enumerate(weights):
-        acc += x
-        cum[i] = acc
+def make_invoices(loader: Loader, rows: Rows, ledger: Ledger, n: int, timer: Stopwatch) -> None:
+    """``n`` invoices, issue days spread evenly over the window, clients drawn with skewed weights."""
+    rng, n_clients = ledger.rng, len(ledger.w.terms) - 1
+    cum, acc = [], 0.0
+    for _ in range(n_clients):
+        acc += min(rng.paretovariate(1.2), 60.0)
+        cum.append(acc)
     population = range(1, n_clients + 1)
     for start in range(0, n, CHUNK):
+        timer.start()
         stop = min(start + CHUNK, n)
         clients = rng.choices(population, cum_weights=cum, k=stop - start)
         for i, client in zip(range(start, stop), clients, strict=True):
             ledger.invoice(client, S0 + i * DAYS // n)
         if stop == n:
             ledger.close_all()
-        timer.lap()
-        loader.flush(rows)
-        timer.skip()
+        timer.stop()
+        loader.submit(rows)
+    if n == 0:
+        ledger.close_all()
 
 
-class Stopwatch:
-    """Accumulates the time between ``skip()`` (or creation) and ``lap()``: Python row making."""
-
-    def __init__(self) -> None:
-        self.total = 0.0
-        self.mark = time.perf_counter()
-
-    def lap(self) -> None:
-        self.total += time.perf_counter() - self.mark
-        self.mark = time.perf_counter()
-
-    def skip(self) -> None:
-        self.mark = time.perf_counter()
+# --- schema handling around the load: plain indexes, foreign-key triggers --------------------------
 
 
-def finish(conn: psycopg.Connection) -> None:
-    """Point every id sequence past the loaded ids, commit, and ANALYZE."""
-    for table in ORDER:
-        if "id" not in COLS[table]:
-            continue
-        conn.execute(
-            sql.SQL(
-                "SELECT setval(pg_get_serial_sequence({t}, 'id'), coalesce(max(id), 1), max(id) IS NOT NULL)"
-                " FROM {ident}"
-            ).format(t=sql.Literal(table), ident=sql.Identifier(table))
+def drop_plain_indexes(conn: psycopg.Connection) -> list[str]:
+    """Drop the loaded tables' indexes that back no constraint; returns their definitions."""
+    found = conn.execute(
+        """SELECT ic.relname, pg_get_indexdef(i.indexrelid)
+           FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
+           WHERE t.relname = ANY(%s) AND t.relnamespace = 'public'::regnamespace
+             AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+           ORDER BY 1""",
+        (list(ORDER),),
+    ).fetchall()
+    for name, _ in found:
+        conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
+    return [definition for _, definition in found]
+
+
+def create_indexes(conn: psycopg.Connection, definitions: list[str]) -> None:
+    for definition in definitions:
+        conn.execute(definition.encode())  # text from pg_get_indexdef, not user input
+
+
+def disable_fk_triggers(conn: psycopg.Connection) -> bool:
+    """Skip the per-row foreign-key triggers (superuser only; like pg_restore --disable-triggers)."""
+    is_super = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]
+    if is_super:
+        conn.execute("SET session_replication_role = replica")
+    return bool(is_super)
+
+
+FK_QUERY = """
+SELECT c.conname, t.relname, p.relname,
+       array(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY k(n, i)
+             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.i),
+       array(SELECT a.attname FROM unnest(c.confkey) WITH ORDINALITY k(n, i)
+             JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.i)
+FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class p ON p.oid = c.confrelid
+WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace ORDER BY 1"""
+
+
+def check_foreign_keys(conn: psycopg.Connection) -> int:
+    """Check every foreign key with one anti-join (what the skipped triggers would have checked)."""
+    conn.execute("RESET session_replication_role")
+    fks = conn.execute(FK_QUERY).fetchall()
+    for name, child, parent, cols, pcols in fks:
+        cond = sql.SQL(" AND ").join(
+            sql.SQL("p.{} = c.{}").format(sql.Identifier(pc), sql.Identifier(cc))
+            for cc, pc in zip(cols, pcols, strict=True)
         )
-    conn.commit()
-    conn.execute("ANALYZE")
+        not_null = sql.SQL(" AND ").join(sql.SQL("c.{} IS NOT NULL").format(sql.Identifier(x)) for x in cols)
+        q = sql.SQL("SELECT count(*) FROM {} c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})")
+        bad = conn.execute(q.format(sql.Identifier(child), not_null, sql.Identifier(parent), cond)).fetchone()[0]
+        if bad:
+            raise RuntimeError(f"foreign key {name}: {bad} rows of {child} point to no {parent} row")
+    return len(fks)
+
+
+def set_sequences(conn: psycopg.Connection) -> None:
+    """Point every id sequence past the loaded ids."""
+    for table in ORDER:
+        if "id" in COLS[table]:
+            q = "SELECT setval(pg_get_serial_sequence({t}, 'id'), coalesce(max(id), 1), max(id) IS NOT NULL)"
+            conn.execute(sql.SQL(q + " FROM {i}").format(t=sql.Literal(table), i=sql.Identifier(table)))
+
+
+def timed(times: dict[str, float], key: str, fn, *args):
+    started = time.perf_counter()
+    result = fn(*args)
+    times[key] = time.perf_counter() - started
+    return result
+
+
+def load(conn: psycopg.Connection, args: argparse.Namespace, times: dict[str, float]) -> Loader:
+    """The whole load in one transaction; ``times`` gets the seconds of each phase."""
+    conn.execute("SET synchronous_commit = off")
+    conn.execute("SET maintenance_work_mem = '512MB'")
+    fk_off = not args.keep_fk_triggers and disable_fk_triggers(conn)
+    indexes = [] if args.keep_indexes else timed(times, "drop plain indexes", drop_plain_indexes, conn)
+    loader = Loader(conn)
+    try:
+        times["python row generation"] = generate(loader, args.clients, args.invoices, args.seed)
+    finally:
+        timed(times, "wait for the COPY writer", loader.close)
+    if indexes:
+        timed(times, f"create {len(indexes)} plain indexes", create_indexes, conn, indexes)
+    if fk_off:
+        n = timed(times, "check foreign keys", check_foreign_keys, conn)
+        times[f"check {n} foreign keys"] = times.pop("check foreign keys")
+    timed(times, "setval + commit", lambda: (set_sequences(conn), conn.commit()))
+    timed(times, "analyze", conn.execute, "ANALYZE")
+    return loader
 
 
 # --- database setup ---------------------------------------------------------------------------------
@@ -788,9 +918,8 @@ def existing_data(url: str) -> int:
         return conn.execute(q).fetchone()[0]
 
 
-def prepare(url: str, reset: bool) -> float:
-    """Reset or check the database, then migrate it; returns the seconds it took."""
-    started = time.perf_counter()
+def prepare(url: str, reset: bool) -> None:
+    """Reset the database (or refuse one that holds data), then run the migrations."""
     if reset or not database_exists(url):
         recreate_database(url)
     else:
@@ -801,7 +930,6 @@ def prepare(url: str, reset: bool) -> float:
                 "organisations/staff_users/clients/invoices). Use --reset to drop and recreate it."
             )
     migrate(url)
-    return time.perf_counter() - started
 
 
 # --- report -----------------------------------------------------------------------------------------
@@ -813,19 +941,19 @@ def summary(loader: Loader, args: argparse.Namespace, times: dict[str, float]) -
         for t, n in loader.rows.items()
         if n
     }
-    total_rows = sum(loader.rows.values())
+    total_rows, total_s = sum(loader.rows.values()), times.pop("total")
     return {
         "database": db_name(args.database_url),
         "clients": args.clients,
         "invoices": args.invoices,
         "seed": args.seed,
+        "indexes_in_place": args.keep_indexes,
+        "fk_triggers": args.keep_fk_triggers,
         "tables": tables,
-        "reset_migrate_seconds": round(times["migrate"], 3),
-        "python_generation_seconds": round(times["python"], 3),
-        "setval_analyze_seconds": round(times["finish"], 3),
+        "phases_seconds": {k: round(v, 3) for k, v in times.items()},
         "total_rows": total_rows,
-        "total_seconds": round(times["total"], 3),
-        "rows_per_s": rate(total_rows, times["total"]),
+        "total_seconds": round(total_s, 3),
+        "rows_per_s": rate(total_rows, total_s),
     }
 
 
@@ -834,11 +962,13 @@ def rate(rows: int, seconds: float) -> int:
 
 
 def report(s: dict) -> None:
+    """Print the summary and write it as JSON to bench/out/generate.json."""
     print(f"{'table':<22}{'rows':>12}{'copy s':>10}{'rows/s':>12}")
     for table, t in s["tables"].items():
         print(f"{table:<22}{t['rows']:>12,}{t['seconds']:>10.2f}{t['rows_per_s']:>12,}")
-    print(f"{'python row generation':<34}{s['python_generation_seconds']:>10.2f}")
-    print(f"{'setval + commit + analyze':<34}{s['setval_analyze_seconds']:>10.2f}")
+    print("phases (copy runs in a writer thread, overlapping Python row generation):")
+    for phase, seconds in s["phases_seconds"].items():
+        print(f"  {phase:<32}{seconds:>10.2f}")
     print(f"total: {s['total_rows']:,} rows in {s['total_seconds']:.1f} s ({s['rows_per_s']:,} rows/s)")
     OUT_FILE.parent.mkdir(parents=True, exist_ok=True)
     OUT_FILE.write_text(json.dumps(s, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -851,6 +981,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--database-url", default=os.environ.get("DATABASE_URL") or DEFAULT_URL)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--reset", action="store_true", help="drop and recreate the database first")
+    p.add_argument("--keep-indexes", action="store_true", help="load with every index in place (slower; to compare)")
+    p.add_argument(
+        "--keep-fk-triggers", action="store_true", help="check foreign keys row by row while loading (slower)"
+    )
     args = p.parse_args(argv)
     if args.clients < 1 or args.invoices < 0:
         p.error("--clients must be at least 1 and --invoices not negative")
@@ -859,15 +993,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    times = {"migrate": prepare(args.database_url, args.reset)}
-    print(f"database {db_name(args.database_url)} ready (reset/migrate {times['migrate']:.1f} s); loading…")
+    times: dict[str, float] = {}
+    timed(times, "reset + migrate (not in total)", prepare, args.database_url, args.reset)
+    print(f"database {db_name(args.database_url)} ready; loading…", flush=True)
     started = time.perf_counter()
     with psycopg.connect(args.database_url) as conn:
-        conn.execute("SET synchronous_commit = off")
-        loader, times["python"] = generate(conn, args.clients, args.invoices, args.seed)
-        finish_started = time.perf_counter()
-        finish(conn)
-        times["finish"] = time.perf_counter() - finish_started
+        loader = load(conn, args, times)
     times["total"] = time.perf_counter() - started
     report(summary(loader, args, times))
 

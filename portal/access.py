@@ -27,6 +27,7 @@ def client_required(view):
             abort(403)
         return view(*args, **kwargs)
 
+    wrapper.portal_client_only = True  # read by the access-matrix test
     return wrapper
 
 

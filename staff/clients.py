@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from debitor.auth.models import Role, StaffUser
-from debitor.clients.models import Client, ClientInn
+from debitor.clients.models import Client, fold
 from debitor.clients.schemas import ClientInput
 from debitor.clients.services import create_client, update_client
 from debitor.dates import today
@@ -36,15 +36,7 @@ def clients():
     size = current_app.config["PAGE_SIZE"]
     q = sa.select(Client)
     if search:
-        like = f"%{search.lower()}%"
-        q = q.where(
-            sa.or_(
-                sa.func.lower(Client.short_name).like(like),
-                sa.func.lower(Client.legal_name).like(like),
-                Client.inn.startswith(search),
-                Client.id.in_(sa.select(ClientInn.client_id).where(ClientInn.inn.startswith(search))),
-            )
-        )
+        q = q.where(Client.search_text.contains(fold(search), autoescape=True))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(q.subquery()))
     rows = list(db.session.scalars(q.order_by(Client.short_name, Client.id).offset((page - 1) * size).limit(size)))
     return render(

@@ -8,6 +8,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from debitor.db import KOPECKS, CreatedMixin, IdMixin, db
 
 
+def fold(text: str) -> str:
+    """Case- and ё-insensitive form used for search."""
+    return text.casefold().replace("ё", "е")
+
+
 class Client(IdMixin, CreatedMixin, db.Model):
     __tablename__ = "clients"
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
@@ -24,6 +29,8 @@ class Client(IdMixin, CreatedMixin, db.Model):
     currency: Mapped[str] = mapped_column(sa.String(3), default="RUB")
     account_manager_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"), index=True)
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clients.id"), index=True)
+    # names and INNs folded for search (SQLite cannot lower-case Cyrillic); kept by the services
+    search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     account_manager = relationship("StaffUser")
     parent: Mapped[Client | None] = relationship(remote_side="Client.id", back_populates="children")
@@ -37,6 +44,10 @@ class Client(IdMixin, CreatedMixin, db.Model):
         sa.CheckConstraint("credit_limit_kopecks >= 0", name="credit_limit_nonneg"),
         sa.CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
     )
+
+    def refresh_search_text(self) -> None:
+        parts = [self.short_name, self.legal_name, self.inn, *(x.inn for x in self.extra_inns)]
+        self.search_text = fold(" ".join(p for p in parts if p))
 
     @property
     def all_inns(self) -> list[str]:

@@ -88,6 +88,7 @@ def _assign(client: Client, data: dict) -> None:
     client.extra_inns = [x for x in client.extra_inns if x.inn in wanted] + [
         ClientInn(inn=inn) for inn in sorted(wanted - {x.inn for x in client.extra_inns})
     ]
+    client.refresh_search_text()
 
 
 def add_contact(client: Client, name: str, email: str, phone: str = "") -> BillingContact:

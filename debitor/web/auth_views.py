@@ -6,7 +6,7 @@ pages and user tables, and a session of one kind never opens the other's pages.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -48,6 +48,8 @@ def register_auth(bp: Blueprint, kind: str, home: str, login_rule: str) -> None:
                     errors = {"_schema": [_("Wrong email or password")]}
                 else:
                     logout_user()
+                    if session.get("lang") in current_app.config["LANGUAGES"]:
+                        user.locale = session["lang"]  # chosen on the sign-in page: keep it
                     login_user(user, remember=data["remember"])
                     record(
                         "login",
@@ -104,7 +106,7 @@ def register_auth(bp: Blueprint, kind: str, home: str, login_rule: str) -> None:
     @login_required
     def password():
         if current_user.kind != kind:
-            return redirect(url_for(f"{bp.name}.login"))
+            abort(403)
         errors = {}
         if request.method == "POST":
             data, errors = load_form(ChangePasswordInput())

@@ -1,6 +1,7 @@
 """Human labels for enum values, translated (used by templates as ``L[state]``)."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
 from debitor.models import (
     ContractState,
@@ -26,14 +27,14 @@ LABELS = {
     ContractState.ACKNOWLEDGED: _l("Acknowledged"),
     ContractState.ACK_OVERDUE: _l("Acknowledgement overdue"),
     ContractState.TERMINATED: _l("Terminated"),
-    DisputeState.OPEN: _l("Open"),
+    DisputeState.OPEN: _lp("dispute", "Open"),
     DisputeState.CREDITED: _l("Resolved: credit note"),
     DisputeState.CORRECTED: _l("Resolved: corrected invoice"),
     DisputeState.REJECTED: _l("Rejected"),
-    TaskState.OPEN: _l("Open"),
+    TaskState.OPEN: _lp("task", "Open"),
     TaskState.IN_PROGRESS: _l("In progress"),
     TaskState.DONE: _l("Done"),
-    TaskState.CANCELLED: _l("Cancelled"),
+    TaskState.CANCELLED: _lp("task", "Cancelled"),
     OutboxState.PENDING: _l("Queued"),
     OutboxState.SENT: _l("Sent"),
     OutboxState.FAILED: _l("Failed"),

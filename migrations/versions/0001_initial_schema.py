@@ -92,6 +92,7 @@ def upgrade():
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('account_manager_id', sa.Integer(), nullable=True),
     sa.Column('parent_id', sa.Integer(), nullable=True),
+    sa.Column('search_text', sa.Text(), server_default='', nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('created_at', debitor.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('credit_limit_kopecks >= 0', name=op.f('ck_clients_credit_limit_nonneg')),

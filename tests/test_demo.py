@@ -1,0 +1,61 @@
+"""The demo company is believable and consistent: every state present, money adds up, numbers gapless."""
+
+import sqlalchemy as sa
+
+from debitor.contracts.models import Contract, ContractState
+from debitor.db import db
+from debitor.demo import CLIENT_PASSWORD, STAFF_PASSWORD, load_demo
+from debitor.identifiers import validate_inn
+from debitor.invoices.models import Invoice, InvoiceState
+from debitor.models import Client, Dispute, Payment, PaymentAllocation, PaymentState, Task
+from tests.conftest import post_form
+
+
+def test_demo_data(app):
+    summary = load_demo(seed=7)
+    db.session.commit()
+    assert 48 <= summary.counts["clients"] <= 60
+    assert {s for (s,) in db.session.execute(sa.select(Invoice.state).distinct())} == set(InvoiceState)
+    assert {s for (s,) in db.session.execute(sa.select(Contract.state).distinct())} == set(ContractState)
+    assert {s for (s,) in db.session.execute(sa.select(Payment.state).distinct())} == set(PaymentState)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Dispute)) >= 3
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Task)) >= 5
+    assert db.session.scalar(sa.select(sa.func.count()).where(Client.parent_id.is_not(None))) >= 5
+    for inn in db.session.scalars(sa.select(Client.inn)):
+        validate_inn(inn)
+
+    active = PaymentAllocation.reversed_at.is_(None)
+    per_invoice = sa.select(PaymentAllocation.invoice_id, sa.func.sum(PaymentAllocation.amount_kopecks)).where(active)
+    paid = dict(db.session.execute(per_invoice.group_by(PaymentAllocation.invoice_id)).all())
+    for inv in db.session.scalars(sa.select(Invoice)):
+        assert paid.get(inv.id, 0) == inv.paid_kopecks, inv.id
+        assert inv.total_kopecks == sum(x.amount_kopecks for x in inv.lines)
+    per_payment = sa.select(PaymentAllocation.payment_id, sa.func.sum(PaymentAllocation.amount_kopecks)).where(active)
+    applied = dict(db.session.execute(per_payment.group_by(PaymentAllocation.payment_id)).all())
+    for p in db.session.scalars(sa.select(Payment)):
+        assert applied.get(p.id, 0) == p.applied_kopecks
+    bundled = db.session.execute(
+        sa.select(PaymentAllocation.payment_id).group_by(PaymentAllocation.payment_id).having(sa.func.count() > 1)
+    ).all()
+    assert bundled, "some payments settle several invoices"
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).where(
+                Payment.applied_kopecks < Payment.amount_kopecks, Payment.client_id.is_not(None)
+            )
+        )
+        > 0
+    )  # credit
+
+    rows = db.session.execute(
+        sa.select(Invoice.number_year, sa.func.count(), sa.func.max(Invoice.number_seq))
+        .where(Invoice.number_seq.is_not(None))
+        .group_by(Invoice.number_year)
+    ).all()
+    assert rows and all(count == top for _, count, top in rows)
+
+    staff = app.test_client()
+    assert post_form(staff, "/staff/", {"email": "clerk@debitor.local", "password": STAFF_PASSWORD}).status_code == 303
+    portal = app.test_client()
+    assert post_form(portal, "/", {"email": "client@debitor.local", "password": CLIENT_PASSWORD}).status_code == 303
+    assert portal.get("/invoices").status_code == 200
