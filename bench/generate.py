@@ -993,6 +993,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if os.environ.get("BENCH_SWITCH"):
+        sys.setswitchinterval(float(os.environ["BENCH_SWITCH"]))
     times: dict[str, float] = {}
     timed(times, "reset + migrate (not in total)", prepare, args.database_url, args.reset)
     print(f"database {db_name(args.database_url)} ready; loading…", flush=True)

@@ -21,13 +21,13 @@ def test_valid_inns(inn):
 @pytest.mark.parametrize(
     ("inn", "fragment"),
     [
-        ("7709123454", "check digit"),
-        ("770512345651", "check digit"),
+        ("7709123454", "контрольное число"),
+        ("770512345651", "контрольное число"),
         ("77091234", "10 или 12"),
-        ("77O9123453", "digits"),
+        ("77O9123453", "цифр"),
     ],
 )
-def test_invalid_inns_say_why(inn, fragment):
+def test_invalid_inns_say_why(inn, fragment):  # messages are Russian by default
     with pytest.raises(IdentifierError) as err:
         validate_inn(inn)
     assert fragment in str(err.value)
@@ -66,9 +66,9 @@ def test_bank_accounts_against_bik():
     assert validate_settlement_account("40702810200000012345", "044525225")
     assert validate_settlement_account("40702810700000067890", "044525225")
     assert validate_corr_account("30101810400000000225", "044525225")
-    with pytest.raises(IdentifierError, match="control key"):
+    with pytest.raises(IdentifierError, match="контрольный ключ"):
         validate_settlement_account("40702810200000012346", "044525225")
-    with pytest.raises(IdentifierError, match="control key"):
+    with pytest.raises(IdentifierError, match="контрольный ключ"):
         validate_corr_account("30101810400000000226", "044525225")
     with pytest.raises(IdentifierError):
         validate_bik("994525225")
