@@ -6,7 +6,6 @@ waits for Redis to come up (under honcho every process starts at once).
 
 from __future__ import annotations
 
-import logging
 
 from rq.cron import CronScheduler
 
@@ -15,7 +14,7 @@ from jobs.queues import get_redis, wait_for_redis
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    runtime.configure_logging()
     app = runtime.app()
     with app.app_context():
         connection = get_redis(app)

@@ -38,3 +38,14 @@ def in_app_context(func):
                 db.session.remove()
 
     return wrapper
+
+
+QUIET = ("alembic", "weasyprint", "fontTools")  # chatty at INFO about their own internals
+
+
+def configure_logging() -> None:
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    for name in QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 
 from rq import Worker
 
@@ -16,7 +15,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--burst", action="store_true", help="work until the queue is empty, then exit")
     parser.add_argument("--name", default=None)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    runtime.configure_logging()
     app = runtime.app()
     # Preload: forked job processes inherit WeasyPrint instead of importing it per job (~0.4 s each).
     import weasyprint  # noqa: F401
