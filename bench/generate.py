@@ -226,6 +226,7 @@ class Rows:
     def __init__(self) -> None:
         self.buf: dict[str, list[Sequence]] = {t: [] for t in ORDER}
         self.last: dict[str, int] = dict.fromkeys(ORDER, 0)
+        self.add_event = self.buf["events"].append
 
     def new_id(self, table: str) -> int:
         self.last[table] += 1
@@ -235,8 +236,11 @@ class Rows:
         self.buf[table].append(row)
 
     def take(self) -> dict[str, list[Sequence]]:
-        """Hand the buffered rows over (to the COPY writer) and start empty buffers."""
-        full, self.buf = self.buf, {t: [] for t in ORDER}
+        """Hand the buffered rows over (to the COPY writer) and empty the buffers (kept: the hot
+        loops hold their bound ``append`` methods)."""
+        full = {t: b.copy() for t, b in self.buf.items()}
+        for b in self.buf.values():
+            b.clear()
         return full
 
     def event(
@@ -247,7 +251,7 @@ class Rows:
         """Add a timeline event (``data`` is JSON text)."""
         self.last["events"] += 1
         row = (self.last["events"], at, kind, vis, staff, portal, client, contract, invoice, payment, dispute)
-        self.buf["events"].append((*row, data))
+        self.add_event((*row, data))
 
 
 @dataclass
@@ -424,6 +428,10 @@ class Ledger:
         self.rows, self.rng, self.w = rows, rng, w
         self.days = {o: make_day(o) for o in range(S0, T0 + 1)}
         self.clerks = w.staff["clerk"]
+        self.add_invoice = rows.buf["invoices"].append
+        self.add_line = rows.buf["invoice_lines"].append
+        self.add_payment = rows.buf["payments"].append
+        self.add_allocation = rows.buf["payment_allocations"].append
         self.counters: dict[int, int] = {}
         self.groups: dict[int, Group] = {}
         self.cap = samples
@@ -441,7 +449,7 @@ class Ledger:
         total, vat, first_line = self.lines(iid, rate, day)
         at = ts(self.rng, o)
         if state == "draft":
-            rows.add("invoices", (
+            self.add_invoice((
                 iid, 1, client, w.contract[client], "invoice", None, state, None, None, "RUB",
                 day.period_start, day.period_end, None, None, None, RATE_TEXT[rate], total - vat, vat, total,
                 0, None, at,
@@ -450,7 +458,7 @@ class Ledger:
         seq = self.counters[day.year] = self.counters.get(day.year, 0) + 1
         paid, paid_on = self.settle(iid, client, state, total, o, seq)
         due = ISO[o + terms]
-        rows.add("invoices", (
+        self.add_invoice((
             iid, 1, client, w.contract[client], "invoice", None, state, day.year, seq, "RUB",
             day.period_start, day.period_end, day.iso, due, at, RATE_TEXT[rate], total - vat, vat, total,
             paid, paid_on, at,
@@ -482,7 +490,7 @@ class Ledger:
             price = (5_000 + int(rnd() * 495_000)) * 100
             amount = (milli * price + 500) // 1000
             v = vat_in(amount, rate)
-            rows.add("invoice_lines", (
+            self.add_line((
                 rows.new_id("invoice_lines"), iid, pos, SERVICES[int(rnd() * len(SERVICES))] + day.label,
                 qty_text(milli), UNITS[int(rnd() * len(UNITS))], price, amount, v,
             ))  # fmt: skip
@@ -565,15 +573,15 @@ class Ledger:
         purpose = f"Оплата по счёту № {items[0][3]} от {self.days[items[0][4]].ru}"
         if len(items) > 1:
             purpose += f" и ещё {len(items) - 1}"
-        rows.add("payments", (
-            pid, 1, payer, "applied" if applied == amount else "partially_applied", f"onec:{day}:{pid}",
+        self.add_payment((
+            pid, 1, payer, "applied" if applied == amount else "partially_applied", f"onec:{pid:09d}",
             "onec" if actor is None else "manual", day, amount, applied, "RUB", w.name[payer], w.inn[payer],
             w.account[payer], w.bik[payer], str(rng.between(1, 99999)), day, purpose + ", в т.ч. НДС", at,
         ))  # fmt: skip
         if reverse_first:
             self.reversed_allocation(pid, items[0], at, o)
         for iid, client, amt, _seq, _o in items:
-            rows.add("payment_allocations", (rows.new_id("payment_allocations"), pid, iid, amt, actor, None, at))
+            self.add_allocation((rows.new_id("payment_allocations"), pid, iid, amt, actor, None, at))
             data = f'{{"amount": {amt}, "reason": "", "payment_date": "{day}"}}'
             rows.event(at, "payment_applied", "client", data, staff=actor, client=client, invoice=iid, payment=pid)
 
@@ -582,7 +590,7 @@ class Ledger:
         rows, (iid, client, amt, _seq, _o) = self.rows, item
         actor = self.clerks[0]
         back = f"{ISO[o]} 16:30:00+00"
-        rows.add("payment_allocations", (rows.new_id("payment_allocations"), pid, iid, amt, actor, back, at))
+        self.add_allocation((rows.new_id("payment_allocations"), pid, iid, amt, actor, back, at))
         data = f'{{"amount": {amt}, "reason": "", "payment_date": "{ISO[o]}"}}'
         refs = {"client": client, "invoice": iid, "payment": pid}
         rows.event(at, "payment_applied", "client", data, staff=actor, **refs)
@@ -593,8 +601,8 @@ class Ledger:
         rows, rng = self.rows, self.rng
         name, inn, account, bik = rng.pick(self.w.unknown_payers)
         pid = rows.new_id("payments")
-        rows.add("payments", (
-            pid, 1, None, "unmatched", f"onec:{ISO[o]}:{pid}", "onec", ISO[o],
+        self.add_payment((
+            pid, 1, None, "unmatched", f"onec:{pid:09d}", "onec", ISO[o],
             rng.between(1000, 10**6) * 100, 0, "RUB", name, inn, account, bik,
             str(rng.between(1, 99999)), ISO[o], "Оплата по договору", ts(rng, o),
         ))  # fmt: skip
@@ -677,7 +685,7 @@ class Loader:
         self.conn = conn
         self.rows: dict[str, int] = dict.fromkeys(ORDER, 0)
         self.seconds: dict[str, float] = dict.fromkeys(ORDER, 0.0)
-        self.queue: queue.Queue[dict[str, list[Sequence]] | None] = queue.Queue(maxsize=2)
+        self.queue: queue.Queue[dict[str, list[Sequence]] | None] = queue.Queue(maxsize=4)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._drain, name="copy-writer", daemon=True)
         self.thread.start()

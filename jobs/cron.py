@@ -6,7 +6,6 @@ waits for Redis to come up (under honcho every process starts at once).
 
 from __future__ import annotations
 
-
 from rq.cron import CronScheduler
 
 from jobs import runtime

@@ -6,7 +6,6 @@ The run command points the app's SMTP settings at it; the staff workspace lists 
 from __future__ import annotations
 
 import argparse
-import mailbox
 import time
 from pathlib import Path
 
@@ -15,8 +14,8 @@ from aiosmtpd.handlers import Mailbox
 
 
 def start(directory: str, host: str = "127.0.0.1", port: int = 1025) -> Controller:
-    Path(directory).mkdir(parents=True, exist_ok=True)
-    mailbox.Maildir(directory, create=True)
+    for sub in ("tmp", "new", "cur"):  # a Maildir; mailbox.Maildir(create=True) skips an existing folder
+        (Path(directory) / sub).mkdir(parents=True, exist_ok=True)
     controller = Controller(Mailbox(directory), hostname=host, port=port)
     controller.start()
     return controller
