@@ -96,7 +96,9 @@ def _register_template_helpers(app: Flask) -> None:
     def money(kopecks, currency="RUB"):
         return format_money(kopecks, currency, locale=str(g.get("locale_code") or select_locale()))
 
-    def fdate(value: date | None, fmt="medium"):
+    def fdate(value: date | None, fmt=None):
+        # Russian accountants read dates as 13.06.2026; English readers get "Jun 13, 2026"
+        fmt = fmt or ("short" if select_locale() == "ru" else "medium")
         return format_date(value, fmt) if value else "—"
 
     def fdatetime(value: datetime | None, fmt="medium"):

@@ -292,7 +292,7 @@ class DemoBuilder:
             if i % 4 == 0:
                 client.contacts.append(BillingContact(name="Бухгалтерия", email=f"buh@client{i + 1}.example"))
             if i < 12 or i % 3 == 0:
-                email = "client@debitor.local" if i == 3 else f"user{i + 1}@client{i + 1}.example"
+                email = "client@debitor.local" if i == 8 else f"user{i + 1}@client{i + 1}.example"
                 # Built directly with one precomputed hash: scrypt per user would triple the load time.
                 self.client_hash = getattr(self, "client_hash", None) or _hash(CLIENT_PASSWORD)
                 db.session.add(
@@ -304,7 +304,7 @@ class DemoBuilder:
                         password_hash=self.client_hash,
                     )
                 )
-                if i in (3, 4):
+                if i in (8, 11):
                     self.summary.logins.append(("portal", email, CLIENT_PASSWORD, f"{short}, /"))
             clients.append(client)
         db.session.flush()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 from flask_login import current_user
 
 from debitor.dates import today
@@ -13,7 +13,7 @@ from debitor.kpi.services import client_balance
 from debitor.payments.models import PaymentAllocation
 from debitor.timeline.services import timeline
 from debitor.web.auth_views import register_auth
-from debitor.web.common import render
+from debitor.web.common import paginate, render
 from portal.access import client_id, client_required, get_invoice, invoices_query
 
 bp = Blueprint("portal", __name__)
@@ -43,24 +43,17 @@ def home():
 @client_required
 def invoices():
     status = request.args.get("status", "")
-    page = max(request.args.get("page", 1, type=int), 1)
-    size = current_app.config["PAGE_SIZE"]
     q = invoices_query()
     if status == "overdue":
         q = q.where(Invoice.state.in_(STATUS_FILTERS["open"]), Invoice.due_on < today())
     elif status in STATUS_FILTERS:
         q = q.where(Invoice.state.in_(STATUS_FILTERS[status]))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(q.subquery()))
-    rows = db.session.scalars(
-        q.order_by(Invoice.issued_on.desc(), Invoice.id.desc()).offset((page - 1) * size).limit(size)
-    )
+    rows, pager = paginate(q.order_by(Invoice.issued_on.desc(), Invoice.id.desc()))
     return render(
         "portal/invoices.html",
         "portal/_invoice_rows.html",
-        invoices=list(rows),
-        total=total,
-        page=page,
-        pages=max((total + size - 1) // size, 1),
+        invoices=rows,
+        **pager,
         status=status,
         today=today(),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -21,7 +21,7 @@ from debitor.kpi.services import client_balance
 from debitor.orgs.services import default_organisation
 from debitor.payments.models import Payment
 from debitor.timeline.services import timeline
-from debitor.web.common import load_form, render
+from debitor.web.common import load_form, paginate, render
 from staff.access import role_required
 from staff.views import bp
 
@@ -32,22 +32,11 @@ EDITORS = (Role.CLERK, Role.ACCOUNT_MANAGER, Role.MANAGER)
 @role_required()
 def clients():
     search = request.args.get("q", "").strip()
-    page = max(request.args.get("page", 1, type=int), 1)
-    size = current_app.config["PAGE_SIZE"]
     q = sa.select(Client)
     if search:
         q = q.where(Client.search_text.contains(fold(search), autoescape=True))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(q.subquery()))
-    rows = list(db.session.scalars(q.order_by(Client.short_name, Client.id).offset((page - 1) * size).limit(size)))
-    return render(
-        "staff/clients.html",
-        "staff/_client_rows.html",
-        clients=rows,
-        q=search,
-        total=total,
-        page=page,
-        pages=max((total + size - 1) // size, 1),
-    )
+    rows, pager = paginate(q.order_by(Client.short_name, Client.id))
+    return render("staff/clients.html", "staff/_client_rows.html", clients=rows, q=search, **pager)
 
 
 def _form_data() -> dict:

@@ -12,6 +12,7 @@ import logging
 import smtplib
 from datetime import timedelta
 from email.message import EmailMessage
+from email.utils import formatdate
 
 import sqlalchemy as sa
 from flask import current_app
@@ -61,6 +62,7 @@ def build_message(msg: OutboxMessage) -> EmailMessage:
     email["From"] = cfg["MAIL_FROM"]
     email["To"] = msg.recipients
     email["Subject"] = msg.subject
+    email["Date"] = formatdate(msg.created_at.timestamp(), usegmt=True)
     domain = cfg["MAIL_FROM"].rsplit("@", 1)[-1].strip("> ")
     # A stable Message-ID: if a crash ever made us retry after a send, receivers can drop the copy.
     email["Message-ID"] = f"<outbox-{msg.id}-{msg.dedupe_key.replace(':', '.')[:60]}@{domain}>"

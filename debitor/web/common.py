@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from marshmallow import Schema, ValidationError
 
@@ -23,6 +23,15 @@ def render(template: str, partial: str | None = None, status_code: int = 200, **
     response = make_response(render_template(name, **ctx), status_code)
     response.headers["Vary"] = "HX-Request"
     return response
+
+
+def paginate(query: sa.Select) -> tuple[list, dict]:
+    """One page of an ordered query (``?page=N``) and what the pager macro needs: total, page, pages."""
+    size = current_app.config["PAGE_SIZE"]
+    page = max(request.args.get("page", 1, type=int), 1)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    rows = list(db.session.scalars(query.offset((page - 1) * size).limit(size)))
+    return rows, {"total": total, "page": page, "pages": max((total + size - 1) // size, 1)}
 
 
 def load_form(schema: Schema, data: dict | None = None) -> tuple[dict | None, dict[str, list[str]]]:
