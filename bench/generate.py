@@ -1,23 +1,36 @@
 """Bulk data generator: load Debitor's real schema at scale into PostgreSQL, fast, and report rows/s.
 
-One organisation, ~20 staff users, N clients (valid unique ИНН, КПП, ОГРН; agencies and their
-sub-clients; billing contacts, portal users, contracts in every state) and M invoices over the
-18 months before 2026-11-27 in every state, with lines, gapless numbers per year, VAT 20 % (2025)
-and 22 % (2026, included in the gross, per line, half-up), payments and their allocations, the
-timeline events, and a few thousand disputes and tasks. Rows are made with plain Python from
-``random.Random(seed)`` and streamed in chunks through psycopg 3 ``COPY ... FROM STDIN`` into the
-tables as the Alembic migrations created them (indexes, constraints and foreign keys in place), in
-one transaction. Then every id sequence is set and the tables are analysed.
+What it makes: one organisation with two bank accounts, 20 staff users, N clients (valid unique
+ИНН, КПП, ОГРН; ~3 % agencies and ~10 % their sub-clients; billing contacts, portal users for ~30 %,
+1–2 contracts in every contract state) and M invoices issued over the 18 months before 2026-11-27
+in every state, with 1–3 lines, gapless numbers per year (and the matching document_counters),
+VAT included in the gross per line, half-up (20 % in 2025, 22 % from 2026-01-01), payments (some
+paying several invoices, some in two instalments, some overpaid, some from unknown payers),
+allocations that add up to payments.applied_kopecks and invoices.paid_kopecks, the timeline events
+(invoice_issued, payment_applied, ...), and a few thousand disputes and tasks.
+
+How: rows are made with plain Python from ``random.Random(seed)`` in chunks of invoices and
+streamed with psycopg 3 ``COPY ... FROM STDIN`` (``write_row``) by a writer thread, in one
+transaction, into the tables created by the app's Alembic migrations. To be fast it loads with the
+per-row foreign-key triggers skipped (``session_replication_role = replica``, as pg_restore
+--disable-triggers; superuser only) and the plain (non-constraint) indexes dropped, then recreates
+those indexes from their saved definitions, checks every foreign key with one anti-join each, sets
+the id sequences, commits and runs ANALYZE. Primary keys, unique and CHECK constraints stay in place
+throughout; the schema at the end is the migrated one. ``--keep-indexes`` / ``--keep-fk-triggers``
+load the simple way instead (for comparison).
 
 Run from the repository root:
 
     .venv/bin/python bench/generate.py --clients 10000 --invoices 1000000 --reset
     .venv/bin/python bench/generate.py --clients 200 --invoices 5000 --reset \\
         --database-url postgresql://postgres@127.0.0.1:5432/debitor_bench_small
+    psql -h 127.0.0.1 -U postgres -d debitor_bench -f bench/check_generate.sql  # consistency checks
 
 ``--reset`` (or a missing database) drops and recreates the database and runs the migrations through
-the app. A database that already holds data is refused without ``--reset``. The summary (rows,
-seconds and rows/s per table, and the total) is printed and written to bench/out/generate.json.
+the app; a database that already holds data is refused without it. The default database URL is
+$DATABASE_URL or postgresql://postgres@127.0.0.1:5432/debitor_bench. The summary (rows, COPY
+seconds and rows/s per table, the phases, the total) is printed and written to
+bench/out/generate.json.
 """
 
 from __future__ import annotations
@@ -172,7 +185,7 @@ RATE_TEXT = {20: "20.00", 22: "22.00"}
 
 
 class Rand(random.Random):
-    """``Rand`` with cheaper integer draws (``randrange`` costs ~10x ``random()``)."""
+    """``random.Random`` with cheaper integer draws (``randrange`` costs ~10x ``random()``)."""
 
     def below(self, n: int) -> int:
         return int(self.random() * n)
@@ -628,7 +641,7 @@ TASK_STATES = ("open",) * 4 + ("in_progress",) * 2 + ("done",) * 3 + ("cancelled
 
 
 def build_disputes(rows: Rows, rng: Rand, w: World, sample: list, n: int) -> list[tuple]:
-    """Disputes on sampled invoices; returns the open ones as (dispute, client, seq)."""
+    """Disputes on sampled invoices; returns the open ones as (dispute, client, number, invoice)."""
     open_ones = []
     for iid, client, line, seq, o in sample[:n]:
         did = rows.new_id("disputes")
@@ -1001,8 +1014,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    if os.environ.get("BENCH_SWITCH"):
-        sys.setswitchinterval(float(os.environ["BENCH_SWITCH"]))
     times: dict[str, float] = {}
     timed(times, "reset + migrate (not in total)", prepare, args.database_url, args.reset)
     print(f"database {db_name(args.database_url)} ready; loading…", flush=True)

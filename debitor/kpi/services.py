@@ -63,8 +63,9 @@ def client_balance(client_id: int, today: date) -> ClientBalance:
     base = sa.select(sa.func.coalesce(sa.func.sum(outstanding), 0), sa.func.count(), sa.func.min(Invoice.due_on)).where(
         Invoice.client_id == client_id, Invoice.state.in_(OPEN_STATES), Invoice.kind == InvoiceKind.INVOICE
     )
-    receivable, _, next_due = db.session.execute(base).one()
+    receivable = db.session.execute(base).one()[0]
     overdue, overdue_n, _ = db.session.execute(base.where(Invoice.due_on < today)).one()
+    next_due = db.session.execute(base.where(Invoice.due_on >= today)).one()[2]  # the next date still ahead
     credit = db.session.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(Payment.amount_kopecks - Payment.applied_kopecks), 0)).where(
             Payment.client_id == client_id
