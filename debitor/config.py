@@ -49,6 +49,7 @@ class Defaults:
     LOGIN_ACCOUNT_RATE_LIMIT = "5 per 5 minutes"
     RESET_RATE_LIMIT = "5 per hour"
     PASSWORD_RESET_MAX_AGE = 3600
+    INVITE_MAX_AGE = 7 * 24 * 3600
     RATELIMIT_HEADERS_ENABLED = True
     PAGE_SIZE = 25
 

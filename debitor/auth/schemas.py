@@ -54,3 +54,12 @@ class PortalUserInput(InputSchema):
     position = fields.String(load_default="", validate=length(max=200))
     locale = fields.String(load_default="ru", validate=LOCALE)
     password = fields.String(required=True, validate=PASSWORD)
+
+
+class PortalInviteInput(InputSchema):
+    """A portal user invited by staff: they set their own password from the emailed link."""
+
+    email = fields.Email(required=True, error_messages=EMAIL_ERRORS)
+    name = fields.String(required=True, validate=length(min=2, max=200))
+    position = fields.String(load_default="", validate=length(max=200))
+    locale = fields.String(load_default="ru", validate=LOCALE)

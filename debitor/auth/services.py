@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 
 import sqlalchemy as sa
 from flask import current_app, render_template
@@ -106,18 +107,42 @@ def _fingerprint(user) -> str:
     return hashlib.sha256(f"{user.password_hash}:{user.session_epoch}".encode()).hexdigest()[:16]
 
 
-def reset_token(user) -> str:
-    return _serializer().dumps({"k": user.kind, "id": user.id, "f": _fingerprint(user)})
+def reset_token(user, purpose: str = "reset") -> str:
+    """A link token that sets the password once: ``reset`` lives an hour, ``invite`` a week."""
+    return _serializer().dumps({"k": user.kind, "id": user.id, "f": _fingerprint(user), "p": purpose})
 
 
 def user_for_reset_token(token: str):
+    cfg = current_app.config
     try:
-        data = _serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+        data, signed_at = _serializer().loads(token, max_age=cfg["INVITE_MAX_AGE"], return_timestamp=True)
         user = db.session.get(MODELS[data["k"]], int(data["id"]))
     except (SignatureExpired, BadSignature, KeyError, TypeError, ValueError):
         return None
+    limit = cfg["INVITE_MAX_AGE"] if data.get("p") == "invite" else cfg["PASSWORD_RESET_MAX_AGE"]
+    if (utcnow() - signed_at).total_seconds() > limit:
+        return None
     if user is None or not user.is_active or data.get("f") != _fingerprint(user):
         return None
+    return user
+
+
+def invite_portal_user(client, data: dict, set_password_url_for, *, actor=None) -> PortalUser:
+    """Create a portal user with an unusable random password and email a link to set their own."""
+    user = create_portal_user(client.id, {**data, "password": secrets.token_urlsafe(32)}, actor=actor)
+    url = set_password_url_for(reset_token(user, "invite"))
+    with force_locale(user.locale):
+        subject = _("Access to the Debitor client portal")
+        text = render_template("email/portal_invite.txt", user=user, client=client, url=url)
+        html = render_template("email/portal_invite.html", user=user, client=client, url=url)
+    queue_email(
+        to=[user.email],
+        subject=subject,
+        text=text,
+        html=html,
+        dedupe_key=f"invite:portal:{user.id}",
+        client_id=client.id,
+    )
     return user
 
 

@@ -91,10 +91,11 @@ def _assign(client: Client, data: dict) -> None:
     client.refresh_search_text()
 
 
-def add_contact(client: Client, name: str, email: str, phone: str = "") -> BillingContact:
+def add_contact(client: Client, name: str, email: str, phone: str = "", *, actor=None) -> BillingContact:
     if any(c.email.lower() == email.lower() for c in client.contacts):
         raise DomainError(_l("This address is already a billing contact"), "email")
-    contact = BillingContact(name=name, email=email, phone=phone)
+    contact = BillingContact(name=name, email=email.lower(), phone=phone)
     client.contacts.append(contact)
     db.session.flush()
+    record("contact_added", actor=actor, client=client, data={"email": contact.email})
     return contact

@@ -77,7 +77,7 @@ def register_auth(bp: Blueprint, kind: str, home: str, login_rule: str) -> None:
             data, errors = load_form(ForgotInput())
             if data:
                 auth.request_password_reset(
-                    kind, data["email"], lambda token: _external(f"{bp.name}.reset", token=token)
+                    kind, data["email"], lambda token: external_url(f"{bp.name}.reset", token=token)
                 )
                 db.session.commit()
                 flash(
@@ -124,6 +124,6 @@ def register_auth(bp: Blueprint, kind: str, home: str, login_rule: str) -> None:
         return render(f"{tpl}/password.html", errors=errors, status_code=400 if errors else 200)
 
 
-def _external(endpoint: str, **values) -> str:
+def external_url(endpoint: str, **values) -> str:
     base = current_app.config["BASE_URL"].rstrip("/")
     return base + url_for(endpoint, **values)

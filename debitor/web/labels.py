@@ -63,6 +63,8 @@ EVENT_LABELS = {
     "portal_user_created": _l("Portal user created"),
     "staff_user_created": _l("Staff user created"),
     "login": _l("Signed in"),
+    "contact_added": _l("Billing contact added"),
+    "invoice_cancelled": _l("Invoice cancelled"),
 }
 
 STATE_BADGES = {
