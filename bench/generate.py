@@ -56,6 +56,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from debitor.clients.models import fold  # noqa: E402 - needs the repository root on sys.path
 from debitor.identifiers import (  # noqa: E402 - needs the repository root on sys.path
     inn_check_digit,
     ogrn_check_digit,
@@ -88,7 +89,7 @@ COLS: dict[str, tuple[str, ...]] = {
     "staff_users": words("id role email name password_hash locale is_active session_epoch last_login_at created_at"),
     "clients": words(
         "id organisation_id legal_name short_name inn kpp ogrn legal_address postal_address language "
-        "payment_terms_days credit_limit_kopecks currency account_manager_id parent_id created_at"
+        "payment_terms_days credit_limit_kopecks currency account_manager_id parent_id created_at search_text"
     ),
     "client_inns": words("id client_id inn name"),
     "billing_contacts": words("id client_id name email phone receives_invoices"),
@@ -360,7 +361,7 @@ def add_client(rows: Rows, rng: Rand, w: World, cid: int, stem: str, parent: int
     rows.add("clients", (
         cid, 1, legal, short, inn, inn[:4] + "01001", ogrn, address, address,
         "en" if rng.random() < 0.1 else "ru", terms, rng.between(0, 500) * 1_000_000, "RUB", manager,
-        parent, ts(rng, o),
+        parent, ts(rng, o), fold(f"{short} {legal} {inn}"),
     ))  # fmt: skip
     w.name.append(legal.replace('"', "'"))
     w.inn.append(inn)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,36 +12,11 @@ from debitor.clients.models import Client
 from debitor.clients.schemas import ContactInput
 from debitor.clients.services import add_contact
 from debitor.db import db
-from debitor.errors import DomainError
 from debitor.web.auth_views import external_url
-from debitor.web.common import load_form, render
+from debitor.web.common import form_page
 from staff.access import role_required
 from staff.clients import EDITORS
 from staff.views import bp
-
-
-def _person_form(client: Client, mode: str, schema, create):
-    errors, form = {}, {}
-    if request.method == "POST":
-        form = {k: v for k, v in request.form.items() if k != "csrf_token"}
-        data, errors = load_form(schema)
-        if data:
-            try:
-                create(data)
-            except DomainError as exc:
-                db.session.rollback()
-                errors = exc.as_errors()
-            else:
-                db.session.commit()
-                return redirect(url_for("staff.client", client_id=client.id), code=303)
-    return render(
-        "staff/client_person_form.html",
-        client=client,
-        mode=mode,
-        form=form,
-        errors=errors,
-        status_code=400 if errors else 200,
-    )
 
 
 @bp.route("/clients/<int:client_id>/contacts/new", methods=["GET", "POST"])
@@ -52,8 +27,9 @@ def contact_new(client_id: int):
     def create(data):
         add_contact(client, data["name"], data["email"], data.get("phone", ""), actor=current_user)
         flash(_("Billing contact %(email)s added.", email=data["email"]), "success")
+        return redirect(url_for("staff.client", client_id=client.id), code=303)
 
-    return _person_form(client, "contact", ContactInput(), create)
+    return form_page("staff/client_person_form.html", ContactInput(), create, client=client, mode="contact")
 
 
 @bp.route("/clients/<int:client_id>/portal-users/new", methods=["GET", "POST"])
@@ -66,5 +42,6 @@ def portal_user_new(client_id: int):
             client, data, lambda token: external_url("portal.reset", token=token), actor=current_user
         )
         flash(_("Invitation sent to %(email)s.", email=user.email), "success")
+        return redirect(url_for("staff.client", client_id=client.id), code=303)
 
-    return _person_form(client, "portal_user", PortalInviteInput(), create)
+    return form_page("staff/client_person_form.html", PortalInviteInput(), create, client=client, mode="portal_user")

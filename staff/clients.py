@@ -15,13 +15,12 @@ from debitor.clients.schemas import ClientInput
 from debitor.clients.services import create_client, update_client
 from debitor.dates import today
 from debitor.db import db
-from debitor.errors import DomainError
 from debitor.invoices.models import Invoice
 from debitor.kpi.services import client_balance
 from debitor.orgs.services import default_organisation
 from debitor.payments.models import Payment
 from debitor.timeline.services import timeline
-from debitor.web.common import load_form, paginate, render
+from debitor.web.common import form_page, paginate, render
 from staff.access import role_required
 from staff.views import bp
 
@@ -61,73 +60,44 @@ def _choices():
 @bp.route("/clients/new", methods=["GET", "POST"])
 @role_required(*EDITORS)
 def client_new():
-    errors, form = {}, {}
-    if request.method == "POST":
-        form = _form_data()
-        data, errors = load_form(ClientInput(), dict(form))
-        if data:
-            try:
-                client = create_client(default_organisation().id, data, actor=current_user)
-            except DomainError as exc:
-                db.session.rollback()
-                errors = exc.as_errors()
-            else:
-                db.session.commit()
-                flash(_("Client %(name)s created.", name=client.short_name), "success")
-                return redirect(url_for("staff.client", client_id=client.id), code=303)
-    return render(
-        "staff/client_form.html",
-        form=form,
-        errors=errors,
-        client=None,
-        status_code=400 if errors else 200,
-        **_choices(),
-    )
+    def create(data):
+        client = create_client(default_organisation().id, data, actor=current_user)
+        flash(_("Client %(name)s created.", name=client.short_name), "success")
+        return redirect(url_for("staff.client", client_id=client.id), code=303)
+
+    return form_page("staff/client_form.html", ClientInput(), create, raw=_form_data, client=None, **_choices())
+
+
+EDITABLE = (
+    "legal_name",
+    "short_name",
+    "inn",
+    "kpp",
+    "ogrn",
+    "legal_address",
+    "postal_address",
+    "language",
+    "payment_terms_days",
+    "account_manager_id",
+    "parent_id",
+)
 
 
 @bp.route("/clients/<int:client_id>/edit", methods=["GET", "POST"])
 @role_required(*EDITORS)
 def client_edit(client_id: int):
     client = db.session.get(Client, client_id) or abort(404)
-    errors = {}
-    form = {
-        k: getattr(client, k) or ""
-        for k in (
-            "legal_name",
-            "short_name",
-            "inn",
-            "kpp",
-            "ogrn",
-            "legal_address",
-            "postal_address",
-            "language",
-            "payment_terms_days",
-            "account_manager_id",
-            "parent_id",
-        )
-    }
+    form = {k: getattr(client, k) or "" for k in EDITABLE}
     form["credit_limit"] = f"{client.credit_limit_kopecks / 100:.2f}"
     form["extra_inns"] = [x.inn for x in client.extra_inns]
-    if request.method == "POST":
-        form = _form_data()
-        data, errors = load_form(ClientInput(), dict(form))
-        if data:
-            try:
-                update_client(client, data, actor=current_user)
-            except DomainError as exc:
-                db.session.rollback()
-                errors = exc.as_errors()
-            else:
-                db.session.commit()
-                flash(_("Changes saved."), "success")
-                return redirect(url_for("staff.client", client_id=client.id), code=303)
-    return render(
-        "staff/client_form.html",
-        form=form,
-        errors=errors,
-        client=client,
-        status_code=400 if errors else 200,
-        **_choices(),
+
+    def save(data):
+        update_client(client, data, actor=current_user)
+        flash(_("Changes saved."), "success")
+        return redirect(url_for("staff.client", client_id=client.id), code=303)
+
+    return form_page(
+        "staff/client_form.html", ClientInput(), save, form=form, raw=_form_data, client=client, **_choices()
     )
 
 

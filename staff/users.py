@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,8 +11,7 @@ from debitor.auth.models import Role, StaffUser
 from debitor.auth.schemas import StaffUserInput
 from debitor.auth.services import create_staff_user
 from debitor.db import db
-from debitor.errors import DomainError
-from debitor.web.common import load_form, render
+from debitor.web.common import form_page, render
 from staff.access import role_required
 from staff.views import bp
 
@@ -27,20 +26,9 @@ def users():
 @bp.route("/users/new", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def user_new():
-    errors, form = {}, {}
-    if request.method == "POST":
-        form = {k: v for k, v in request.form.items() if k not in ("password", "csrf_token")}
-        data, errors = load_form(StaffUserInput())
-        if data:
-            try:
-                user = create_staff_user(data, actor=current_user)
-            except DomainError as exc:
-                db.session.rollback()
-                errors = exc.as_errors()
-            else:
-                db.session.commit()
-                flash(_("User %(email)s created.", email=user.email), "success")
-                return redirect(url_for("staff.users"), code=303)
-    return render(
-        "staff/user_form.html", form=form, errors=errors, roles=list(Role), status_code=400 if errors else 200
-    )
+    def create(data):
+        user = create_staff_user(data, actor=current_user)
+        flash(_("User %(email)s created.", email=user.email), "success")
+        return redirect(url_for("staff.users"), code=303)
+
+    return form_page("staff/user_form.html", StaffUserInput(), create, roles=list(Role))

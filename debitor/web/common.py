@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from marshmallow import Schema, ValidationError
+from werkzeug.wrappers import Response
 
 from debitor.db import db
 from debitor.errors import DomainError
@@ -44,8 +46,37 @@ def load_form(schema: Schema, data: dict | None = None) -> tuple[dict | None, di
         return None, error_messages(err)
 
 
-def domain_errors(exc: DomainError) -> dict[str, list[str]]:
-    return exc.as_errors()
+def form_page(
+    template: str,
+    schema: Schema,
+    action: Callable[[dict], Response],
+    *,
+    form: dict | None = None,
+    raw: Callable[[], dict] | None = None,
+    **ctx,
+):
+    """A form view. GET shows ``template`` prefilled with ``form``; POST validates with ``schema`` and
+    calls ``action(data)`` (one service call that returns the redirect), then commits once. Invalid input
+    or a ``DomainError`` re-renders the form with status 400, field errors and nothing saved.
+
+    ``raw`` turns the request into the schema's input when it is not just ``request.form``.
+    """
+    errors: dict[str, list[str]] = {}
+    form = form or {}
+    if request.method == "POST":
+        submitted = raw() if raw else {k: v for k, v in request.form.items() if k != "csrf_token"}
+        form = {k: v for k, v in submitted.items() if "password" not in k}  # never echo passwords
+        data, errors = load_form(schema, dict(submitted))
+        if data is not None:
+            try:
+                response = action(data)
+            except DomainError as exc:
+                db.session.rollback()
+                errors = exc.as_errors()
+            else:
+                db.session.commit()
+                return response
+    return render(template, form=form, errors=errors, status_code=400 if errors else 200, **ctx)
 
 
 def safe_next(default: str) -> str:
