@@ -4,6 +4,7 @@ from debitor.auth.models import PortalUser, Role, StaffUser
 from debitor.clients.models import BillingContact, Client, ClientInn
 from debitor.contracts.models import Contract, ContractState
 from debitor.disputes.models import Dispute, DisputeState
+from debitor.documents.models import DocumentKind, DocumentVersion
 from debitor.invoices.models import DocumentCounter, Invoice, InvoiceKind, InvoiceLine, InvoiceState
 from debitor.orgs.models import BankAccount, Organisation, VatMode, VatRate
 from debitor.outbox.models import OutboxMessage, OutboxState
@@ -21,6 +22,8 @@ __all__ = [
     "Dispute",
     "DisputeState",
     "DocumentCounter",
+    "DocumentKind",
+    "DocumentVersion",
     "Event",
     "Invoice",
     "InvoiceKind",

@@ -32,3 +32,6 @@ class OutboxMessage(IdMixin, CreatedMixin, db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     client_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clients.id"), index=True)
     invoice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invoices.id"))
+    attachments: Mapped[list] = mapped_column(
+        sa.JSON, default=list, server_default="[]"
+    )  # DocumentVersion ids, attached as PDFs
