@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, request
+from flask import request
 
 from debitor.clients.models import Client
 from debitor.dates import today
-from debitor.db import db
 from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceState
-from debitor.payments.models import PaymentAllocation
-from debitor.timeline.services import timeline
 from debitor.web.common import paginate, render
 from staff.access import role_required
 from staff.views import bp
@@ -28,18 +25,4 @@ def invoices():
     rows, pager = paginate(q.order_by(Invoice.issued_on.desc().nulls_first(), Invoice.id.desc()))
     return render(
         "staff/invoices.html", "staff/_invoice_rows.html", invoices=rows, status=status, today=today(), **pager
-    )
-
-
-@bp.get("/invoices/<int:invoice_id>")
-@role_required()
-def invoice(invoice_id: int):
-    inv = db.session.get(Invoice, invoice_id) or abort(404)
-    allocations = db.session.scalars(sa.select(PaymentAllocation).where(PaymentAllocation.invoice_id == inv.id))
-    return render(
-        "staff/invoice.html",
-        invoice=inv,
-        allocations=list(allocations),
-        events=timeline(invoice_id=inv.id),
-        today=today(),
     )

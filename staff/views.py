@@ -26,4 +26,4 @@ def home():
     return render("staff/home.html", counts=staff_counts(today(), utcnow()))
 
 
-from staff import client_people, clients, invoices, mail, payments, tasks, users  # noqa: E402,F401 - routes on bp
+from staff import client_people, clients, invoice_page, invoices, mail, payments, tasks, users  # noqa: E402,F401 - routes on bp

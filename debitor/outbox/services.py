@@ -70,6 +70,12 @@ def build_message(msg: OutboxMessage) -> EmailMessage:
     email.set_content(msg.body_text)
     if msg.body_html:
         email.add_alternative(msg.body_html, subtype="html")
+    if msg.attachments:
+        from debitor.documents.services import resolve_attachment
+
+        for spec in msg.attachments:
+            filename, content = resolve_attachment(spec)
+            email.add_attachment(content, maintype="application", subtype="pdf", filename=filename)
     return email
 
 
