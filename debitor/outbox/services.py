@@ -33,6 +33,7 @@ def queue_email(
     dedupe_key: str,
     client_id: int | None = None,
     invoice_id: int | None = None,
+    attachments: list[str] | None = None,
 ) -> OutboxMessage:
     existing = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
     if existing is not None:
@@ -49,6 +50,7 @@ def queue_email(
         client_id=client_id,
         invoice_id=invoice_id,
         next_attempt_at=utcnow(),
+        attachments=list(attachments or []),
     )
     db.session.add(msg)
     db.session.flush()
