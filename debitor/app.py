@@ -106,7 +106,11 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(money=money, date=fdate, datetime=fdatetime)
-    app.jinja_env.globals.update(L=LABELS, EVENTS=EVENT_LABELS, BADGE=STATE_BADGES, current_locale=select_locale)
+    from debitor.web.common import absolute_url
+
+    app.jinja_env.globals.update(
+        absolute_url=absolute_url, L=LABELS, EVENTS=EVENT_LABELS, BADGE=STATE_BADGES, current_locale=select_locale
+    )
 
 
 def _register_errors(app: Flask) -> None:

@@ -24,7 +24,7 @@ from debitor.db import db, frozen_clock
 from debitor.disputes.models import Dispute
 from debitor.identifiers import inn_check_digit, ogrn_check_digit, settlement_account_with_key
 from debitor.invoices.models import Invoice
-from debitor.invoices.services import add_line, cancel_invoice, issue_invoice
+from debitor.invoices.services import add_line, cancel_with_credit_note, issue_invoice
 from debitor.orgs.models import BankAccount, Organisation, VatMode
 from debitor.payments.models import Payment
 from debitor.payments.services import apply_payment
@@ -519,7 +519,7 @@ class DemoBuilder:
             )
         with frozen_clock(at(self.today - timedelta(days=1))):
             victim = next(i for c in billable[6:] for i in self.unpaid(c) if i.paid_kopecks == 0)
-            cancel_invoice(victim, reason="Счёт выставлен повторно по ошибке", actor=clerk)
+            cancel_with_credit_note(victim, reason="Счёт выставлен повторно по ошибке", actor=clerk)
             stranger = Payment(
                 organisation_id=self.org.id,
                 external_key="demo:unknown-1",

@@ -1,19 +1,26 @@
-"""Portal pages: home with balance, invoices, one invoice, account settings."""
+"""Portal pages: home with balance, invoices, one invoice and its PDFs, statement of account."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
-from flask import Blueprint, request
+from flask import Blueprint, abort, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
+from marshmallow import fields
 
 from debitor.dates import today
 from debitor.db import db
-from debitor.invoices.models import Invoice, InvoiceState
+from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind, InvoiceState
 from debitor.kpi.services import client_balance
 from debitor.payments.models import PaymentAllocation
+from debitor.schemas import N_, InputSchema, length, one_of
 from debitor.timeline.services import timeline
 from debitor.web.auth_views import register_auth
-from debitor.web.common import paginate, render
+from debitor.web.common import load_form, paginate, render
+from debitor.web.documents import pdf_file, pdf_response
 from portal.access import client_id, client_required, get_invoice, invoices_query
 
 bp = Blueprint("portal", __name__)
@@ -39,24 +46,72 @@ def home():
     )
 
 
+class InvoiceFilter(InputSchema):
+    """The portal invoice list's query string."""
+
+    status = fields.String(
+        load_default="",
+        validate=one_of(["", "open", "overdue", "paid", "cancelled", "credit"], N_("Unknown status: %(value)s")),
+    )
+    date_from = fields.Date(load_default=None, data_key="from")
+    date_to = fields.Date(load_default=None, data_key="to")
+    q = fields.String(load_default="", validate=length(max=40))
+
+
+def filtered_invoices(args: dict) -> sa.Select:
+    q = invoices_query()
+    status = args["status"]
+    if status in ("open", "overdue"):
+        q = q.where(Invoice.state.in_(OPEN_STATES), Invoice.kind == InvoiceKind.INVOICE)
+        if status == "overdue":
+            q = q.where(Invoice.due_on < today())
+    elif status == "credit":
+        q = q.where(Invoice.kind == InvoiceKind.CREDIT_NOTE)
+    elif status in STATUS_FILTERS:
+        q = q.where(Invoice.state.in_(STATUS_FILTERS[status]))
+    if args["date_from"]:
+        q = q.where(Invoice.issued_on >= args["date_from"])
+    if args["date_to"]:
+        q = q.where(Invoice.issued_on <= args["date_to"])
+    number = args["q"].replace("№", "").replace("К-", "").strip()
+    if number:
+        q = q.where(Invoice.number_seq == int(number)) if number.isdigit() else q.where(sa.false())
+    return q
+
+
 @bp.get("/invoices")
 @client_required
 def invoices():
-    status = request.args.get("status", "")
-    q = invoices_query()
-    if status == "overdue":
-        q = q.where(Invoice.state.in_(STATUS_FILTERS["open"]), Invoice.due_on < today())
-    elif status in STATUS_FILTERS:
-        q = q.where(Invoice.state.in_(STATUS_FILTERS[status]))
-    rows, pager = paginate(q.order_by(Invoice.issued_on.desc(), Invoice.id.desc()))
+    args, errors = load_form(InvoiceFilter(), dict(request.args))
+    if errors:
+        args = InvoiceFilter().load({})
+    rows, pager = paginate(filtered_invoices(args).order_by(Invoice.issued_on.desc(), Invoice.id.desc()))
     return render(
         "portal/invoices.html",
         "portal/_invoice_rows.html",
         invoices=rows,
         **pager,
-        status=status,
+        filters=args,
+        status=args["status"],
+        errors=errors,
         today=today(),
+        status_code=400 if errors else 200,
     )
+
+
+@bp.get("/invoices/<int:invoice_id>/pdf")
+@client_required
+def invoice_pdf(invoice_id: int):
+    return pdf_response(get_invoice(invoice_id), "invoice", request.args.get("lang"))
+
+
+@bp.get("/invoices/<int:invoice_id>/act.pdf")
+@client_required
+def invoice_act_pdf(invoice_id: int):
+    inv = get_invoice(invoice_id)
+    if inv.is_credit_note:
+        abort(404)
+    return pdf_response(inv, "act", request.args.get("lang"))
 
 
 @bp.get("/invoices/<int:invoice_id>")
@@ -70,3 +125,51 @@ def invoice(invoice_id: int):
     )
     events = timeline(invoice_id=inv.id, client_visible_only=True)
     return render("portal/invoice.html", invoice=inv, allocations=list(allocations), events=events, today=today())
+
+
+class PeriodInput(InputSchema):
+    date_from = fields.Date(load_default=None, data_key="from")
+    date_to = fields.Date(load_default=None, data_key="to")
+
+
+def _period() -> tuple[date, date, dict]:
+    """The statement period from the query string; by default the year so far."""
+    args, errors = load_form(PeriodInput(), dict(request.args))
+    now = today()
+    start = (args or {}).get("date_from") or date(now.year, 1, 1)
+    end = (args or {}).get("date_to") or now
+    if end < start:
+        errors = {"to": [_("The period ends before it starts")]}
+        start, end = end, start
+    return start, end, errors
+
+
+@bp.get("/statement")
+@client_required
+def statement():
+    from debitor.documents.statement import statement_of_account
+
+    start, end, errors = _period()
+    return render(
+        "portal/statement.html",
+        st=statement_of_account(client_id(), start, end),
+        start=start,
+        end=end,
+        errors=errors,
+        client=current_user.client,
+        status_code=400 if errors else 200,
+    )
+
+
+@bp.get("/statement.pdf")
+@client_required
+def statement_pdf():
+    from debitor.documents.services import statement_document
+
+    start, end, errors = _period()
+    if errors:
+        abort(400)
+    lang = request.args.get("lang")
+    version = statement_document(current_user.client, start, end, lang if lang in ("ru", "en") else str(get_locale()))
+    db.session.commit()
+    return pdf_file(version)

@@ -1,29 +1,196 @@
-"""Staff: one invoice — lines, payments, full timeline and the actions the role allows."""
+"""Staff: one invoice — lines, payments, full timeline, PDFs, and the actions the role allows; the
+draft editor."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import abort
+import re
 
+import sqlalchemy as sa
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from debitor.auth.models import Role
+from debitor.clients.models import Client
+from debitor.contracts.models import Contract
 from debitor.dates import today
 from debitor.db import db
-from debitor.invoices.models import Invoice
+from debitor.errors import DomainError
+from debitor.invoices.models import Invoice, InvoiceState
+from debitor.invoices.schemas import DraftInput
+from debitor.invoices.sending import issue_and_send, send_invoice
+from debitor.invoices.services import cancel_with_credit_note, create_draft, update_draft
+from debitor.orgs.services import default_organisation
 from debitor.payments.models import PaymentAllocation
+from debitor.states import TransitionError
 from debitor.timeline.services import timeline
-from debitor.web.common import render
+from debitor.web.common import form_page, render
+from debitor.web.documents import pdf_response
 from staff.access import role_required
 from staff.views import bp
+
+ISSUERS = (Role.CLERK, Role.MANAGER)
+LINE_FIELD = re.compile(r"^lines-(\d+)-(description|quantity|unit|price)$")
+
+
+def _invoice(invoice_id: int) -> Invoice:
+    return db.session.get(Invoice, invoice_id) or abort(404)
 
 
 @bp.get("/invoices/<int:invoice_id>")
 @role_required()
 def invoice(invoice_id: int):
-    inv = db.session.get(Invoice, invoice_id) or abort(404)
+    inv = _invoice(invoice_id)
     allocations = db.session.scalars(sa.select(PaymentAllocation).where(PaymentAllocation.invoice_id == inv.id))
+    corrected_by = db.session.scalar(sa.select(Invoice).where(Invoice.corrects_id == inv.id))
     return render(
         "staff/invoice.html",
         invoice=inv,
         allocations=list(allocations),
+        corrected_by=corrected_by,
         events=timeline(invoice_id=inv.id),
         today=today(),
+    )
+
+
+def _act(invoice_id: int, action, done: str):
+    inv = _invoice(invoice_id)
+    try:
+        action(inv)
+    except (DomainError, TransitionError) as exc:
+        db.session.rollback()
+        flash(str(getattr(exc, "message", exc)), "danger")
+    else:
+        db.session.commit()
+        flash(done, "success")
+    return redirect(url_for("staff.invoice", invoice_id=invoice_id), code=303)
+
+
+@bp.post("/invoices/<int:invoice_id>/issue")
+@role_required(*ISSUERS)
+def invoice_issue(invoice_id: int):
+    return _act(
+        invoice_id,
+        lambda inv: issue_and_send(inv, actor=current_user),
+        _("Invoice issued and queued for sending to the billing contacts."),
+    )
+
+
+@bp.post("/invoices/<int:invoice_id>/send")
+@role_required(*ISSUERS)
+def invoice_send(invoice_id: int):
+    return _act(
+        invoice_id,
+        lambda inv: send_invoice(inv, actor=current_user, resend=True),
+        _("The invoice is queued for sending again."),
+    )
+
+
+@bp.post("/invoices/<int:invoice_id>/cancel")
+@role_required(Role.MANAGER)
+def invoice_cancel(invoice_id: int):
+    reason = request.form.get("reason", "")
+    return _act(
+        invoice_id,
+        lambda inv: cancel_with_credit_note(inv, reason=reason, actor=current_user),
+        _("The invoice is cancelled with a credit note."),
+    )
+
+
+@bp.get("/invoices/<int:invoice_id>/pdf")
+@role_required()
+def invoice_pdf(invoice_id: int):
+    return pdf_response(_invoice(invoice_id), "invoice", request.args.get("lang"))
+
+
+@bp.get("/invoices/<int:invoice_id>/act.pdf")
+@role_required()
+def invoice_act_pdf(invoice_id: int):
+    return pdf_response(_invoice(invoice_id), "act", request.args.get("lang"))
+
+
+def _draft_raw() -> dict:
+    """The editor's fields as DraftInput data: ``lines-N-field`` rows in order, empty rows dropped."""
+    rows: dict[int, dict] = {}
+    for key, value in request.form.items():
+        m = LINE_FIELD.match(key)
+        if m:
+            rows.setdefault(int(m.group(1)), {})[m.group(2)] = value
+    raw = {k: v for k, v in request.form.items() if not k.startswith("lines-") and k != "csrf_token"}
+    raw["lines"] = [
+        row
+        for _, row in sorted(rows.items())
+        if any((row.get(k) or "").strip() for k in ("description", "quantity", "price"))
+    ]
+    return raw
+
+
+def _draft_context(client: Client | None) -> dict:
+    contracts = []
+    if client is not None:
+        contracts = list(db.session.scalars(sa.select(Contract).where(Contract.client_id == client.id)))
+    return {"client": client, "contracts": contracts}
+
+
+@bp.route("/invoices/new", methods=["GET", "POST"])
+@role_required(*ISSUERS, Role.ACCOUNT_MANAGER)
+def invoice_new():
+    client = db.session.get(Client, request.values.get("client_id", type=int) or 0)
+    if client is None:
+        flash(_("Open the client and create the invoice from there."), "info")
+        return redirect(url_for("staff.clients"))
+
+    def create(data):
+        inv = create_draft(default_organisation(), data, actor=current_user)
+        flash(_("Draft saved."), "success")
+        return redirect(url_for("staff.invoice", invoice_id=inv.id), code=303)
+
+    form = {"client_id": client.id, "lines": [{"unit": "усл."}]}
+    return form_page(
+        "staff/invoice_form.html",
+        DraftInput(),
+        create,
+        form=form,
+        raw=_draft_raw,
+        invoice=None,
+        **_draft_context(client),
+    )
+
+
+@bp.route("/invoices/<int:invoice_id>/edit", methods=["GET", "POST"])
+@role_required(*ISSUERS, Role.ACCOUNT_MANAGER)
+def invoice_edit(invoice_id: int):
+    inv = _invoice(invoice_id)
+    if inv.state != InvoiceState.DRAFT:
+        flash(_("Only a draft can be changed; cancel an issued invoice with a credit note."), "warning")
+        return redirect(url_for("staff.invoice", invoice_id=inv.id))
+
+    def save(data):
+        update_draft(inv, data, actor=current_user)
+        flash(_("Draft saved."), "success")
+        return redirect(url_for("staff.invoice", invoice_id=inv.id), code=303)
+
+    form = {
+        "client_id": inv.client_id,
+        "contract_id": inv.contract_id or "",
+        "period_start": inv.period_start or "",
+        "period_end": inv.period_end or "",
+        "lines": [
+            {
+                "description": x.description,
+                "quantity": x.quantity.normalize(),
+                "unit": x.unit,
+                "price": f"{x.unit_price_kopecks / 100:.2f}",
+            }
+            for x in inv.lines
+        ],
+    }
+    return form_page(
+        "staff/invoice_form.html",
+        DraftInput(),
+        save,
+        form=form,
+        raw=_draft_raw,
+        invoice=inv,
+        **_draft_context(inv.client),
     )

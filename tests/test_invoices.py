@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from debitor.db import db
 from debitor.errors import DomainError
-from debitor.invoices.models import DocumentCounter, Invoice, InvoiceState
-from debitor.invoices.services import add_line, cancel_invoice, issue_invoice, next_number
+from debitor.invoices.models import DocumentCounter, Invoice, InvoiceKind, InvoiceState
+from debitor.invoices.services import add_line, cancel_with_credit_note, issue_invoice, next_number
 from debitor.orgs.models import VatMode
 from debitor.orgs.services import NoVatRate, vat_rate_on
 from debitor.states import TransitionError
@@ -104,21 +104,43 @@ def test_negative_quantity_is_refused():
     assert err.value.field == "quantity"
 
 
-def test_cancel_keeps_the_number_and_refuses_paid_invoices():
+def test_cancellation_is_a_credit_note_and_the_invoice_stays():
     org = f.organisation()
     c = f.client(org)
-    inv = f.issued(org, c)
+    inv = f.issued(org, c, on=date(2026, 3, 2), lines=((2, 500_00), (1, 220_00)))
     with pytest.raises(DomainError):
-        cancel_invoice(inv, reason=" ")
-    cancel_invoice(inv, reason="duplicate")
-    assert inv.state == InvoiceState.CANCELLED and inv.number_seq == 1
-    paid = f.issued(org, c)
+        cancel_with_credit_note(inv, reason=" ")
+    note = cancel_with_credit_note(inv, reason="duplicate", on=date(2026, 3, 5))
+    assert inv.state == InvoiceState.CANCELLED and inv.number_seq == 1 and len(inv.lines) == 2
+    assert note.kind == InvoiceKind.CREDIT_NOTE and note.corrects_id == inv.id and note.number == "К-1"
+    assert (note.total_kopecks, note.vat_kopecks, note.vat_rate) == (inv.total_kopecks, inv.vat_kopecks, inv.vat_rate)
+    assert note.outstanding_kopecks == 0 and note.days_overdue(date(2027, 1, 1)) == 0
+    assert f.issued(org, c, on=date(2026, 3, 6)).number_seq == 2  # the invoice series is not touched
+    with pytest.raises(TransitionError):
+        cancel_with_credit_note(inv, reason="again")
+    with pytest.raises(DomainError):
+        cancel_with_credit_note(note, reason="a credit note of a credit note")
+
+
+def test_paid_invoice_cannot_be_cancelled():
     from debitor.payments.services import apply_payment
 
+    org = f.organisation()
+    c = f.client(org)
+    paid = f.issued(org, c)
     apply_payment(f.payment(org, c, 1000), paid)
     with pytest.raises(DomainError):
-        cancel_invoice(paid, reason="x")
+        cancel_with_credit_note(paid, reason="x")
     assert paid.state == InvoiceState.PARTIALLY_PAID
+
+
+def test_organisation_without_bank_account_cannot_issue():
+    org = f.organisation()
+    org.bank_accounts = []
+    inv = f.draft(org, f.client(org))
+    with pytest.raises(DomainError) as err:
+        issue_invoice(inv)
+    assert err.value.field == "bank_account" and inv.state == InvoiceState.DRAFT and inv.number_seq is None
 
 
 @pytest.mark.postgres

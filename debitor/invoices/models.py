@@ -65,6 +65,7 @@ class Invoice(IdMixin, CreatedMixin, db.Model):
     client = relationship("Client")
     contract = relationship("Contract")
     organisation = relationship("Organisation")
+    corrects: Mapped[Invoice | None] = relationship(remote_side="Invoice.id")
     lines: Mapped[list[InvoiceLine]] = relationship(
         back_populates="invoice", cascade="all, delete-orphan", order_by="InvoiceLine.position"
     )
@@ -92,11 +93,17 @@ class Invoice(IdMixin, CreatedMixin, db.Model):
         return f"{prefix}{self.number_seq}"
 
     @property
+    def is_credit_note(self) -> bool:
+        return self.kind == InvoiceKind.CREDIT_NOTE
+
+    @property
     def outstanding_kopecks(self) -> int:
-        return max(self.total_kopecks - self.paid_kopecks, 0) if self.state in OPEN_STATES else 0
+        if self.state not in OPEN_STATES or self.is_credit_note:
+            return 0
+        return max(self.total_kopecks - self.paid_kopecks, 0)
 
     def days_overdue(self, today: date) -> int:
-        if self.state not in OPEN_STATES or self.due_on is None:
+        if self.state not in OPEN_STATES or self.due_on is None or self.is_credit_note:
             return 0
         return max((today - self.due_on).days, 0)
 

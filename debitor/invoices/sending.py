@@ -13,6 +13,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from debitor.db import db
 from debitor.errors import DomainError
 from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind, InvoiceState
 from debitor.outbox.models import OutboxMessage
@@ -46,6 +47,9 @@ def send_invoice(invoice: Invoice, *, actor=None, resend: bool = False) -> Outbo
     if resend:
         n = invoice_sends(invoice.id) + 1
         key = f"invoice:{invoice.id}:resent:{n}"
+    existing = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.dedupe_key == key))
+    if existing is not None:
+        return existing  # already queued (or sent): sending is idempotent
     locale = invoice.client.language or "ru"
     with force_locale(locale):
         kind = _("Credit note") if invoice.kind == InvoiceKind.CREDIT_NOTE else _("Invoice")
@@ -69,7 +73,17 @@ def send_invoice(invoice: Invoice, *, actor=None, resend: bool = False) -> Outbo
 
 
 def invoice_sends(invoice_id: int) -> int:
-    from debitor.db import db
-
     q = sa.select(sa.func.count()).select_from(OutboxMessage).where(OutboxMessage.invoice_id == invoice_id)
     return db.session.scalar(q)
+
+
+def issue_and_send(invoice: Invoice, *, actor=None) -> Invoice:
+    """Issue a draft and queue it to the billing contacts in the same transaction. Everything that
+    would stop the sending is checked first, so an invoice is never issued but unsendable."""
+    from debitor.invoices.services import check_issuable, issue_invoice
+
+    check_issuable(invoice)
+    check_sendable(invoice)
+    issue_invoice(invoice, actor=actor)
+    send_invoice(invoice, actor=actor)
+    return invoice

@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from debitor.dates import today
 from debitor.db import db, utcnow
 from debitor.errors import DomainError
-from debitor.invoices.models import INVOICE_FLOW, DocumentCounter, Invoice, InvoiceLine, InvoiceState
+from debitor.invoices.models import INVOICE_FLOW, DocumentCounter, Invoice, InvoiceKind, InvoiceLine, InvoiceState
 from debitor.money import vat_included
 from debitor.orgs.services import vat_rate_on
 from debitor.timeline.models import Visibility
@@ -91,8 +91,7 @@ def issue_invoice(invoice: Invoice, *, actor=None, on: date | None = None) -> In
     """Freeze a draft: number it (gapless per organisation and year), fix the VAT rate by the issue
     date, set the due date from the payment terms and record the event."""
     INVOICE_FLOW.check(invoice.state, InvoiceState.ISSUED)
-    if not invoice.lines:
-        raise DomainError(_l("An invoice needs at least one line"), "lines")
+    check_issuable(invoice)
     on = on or today()
     db.session.flush()  # the draft and its lines have ids before numbering
     invoice.issued_on = on
@@ -132,20 +131,107 @@ def settle_state(invoice: Invoice) -> None:
         invoice.state = target
 
 
-def cancel_invoice(invoice: Invoice, *, reason: str, actor=None) -> Invoice:
-    """Cancel an issued, unpaid invoice. Its number stays used (gapless series), the document stays."""
+def cancel_with_credit_note(invoice: Invoice, *, reason: str, actor=None, on: date | None = None) -> Invoice:
+    """Cancel an issued invoice the only allowed way: a credit note (сторно) for its full amount.
+
+    The invoice itself is never edited or deleted: it keeps its number and content and becomes
+    cancelled; the credit note is a new document, numbered in its own gapless series, with the same
+    lines and the VAT rate of the invoice it corrects. Returns the credit note.
+    """
+    if invoice.kind != InvoiceKind.INVOICE:
+        raise DomainError(_l("Only an invoice can be cancelled with a credit note"))
     INVOICE_FLOW.check(invoice.state, InvoiceState.CANCELLED)
     if invoice.paid_kopecks:
         raise DomainError(_l("Take back the payments applied to this invoice before cancelling it"))
     if not reason.strip():
         raise DomainError(_l("Say why the invoice is cancelled"), "reason")
+    on = on or today()
+    note = Invoice(
+        organisation=invoice.organisation,
+        client=invoice.client,
+        contract=invoice.contract,
+        kind=InvoiceKind.CREDIT_NOTE,
+        corrects_id=invoice.id,
+        currency=invoice.currency,
+        period_start=invoice.period_start,
+        period_end=invoice.period_end,
+    )
+    for line in invoice.lines:
+        note.lines.append(
+            InvoiceLine(
+                position=line.position,
+                description=line.description,
+                quantity=line.quantity,
+                unit=line.unit,
+                unit_price_kopecks=line.unit_price_kopecks,
+                amount_kopecks=line.amount_kopecks,
+            )
+        )
+    db.session.add(note)
+    db.session.flush()
+    note.issued_on = on
+    recalculate(note, invoice.vat_rate)
+    note.number_year = on.year
+    note.number_seq = next_number(invoice.organisation_id, InvoiceKind.CREDIT_NOTE.value, on.year)
+    note.issued_at = utcnow()
+    note.state = InvoiceState.ISSUED
     invoice.state = InvoiceState.CANCELLED
     db.session.flush()
+    data = {"number": note.number, "corrects": invoice.number, "reason": reason, "total": note.total_kopecks}
+    record("credit_note_issued", actor=actor, invoice=note, visibility=Visibility.CLIENT, data=data)
     record(
         "invoice_cancelled",
         actor=actor,
         invoice=invoice,
         visibility=Visibility.CLIENT,
-        data={"number": invoice.number, "reason": reason},
+        data={"number": invoice.number, "reason": reason, "credit_note": note.number},
     )
+    return note
+
+
+def check_issuable(invoice: Invoice) -> None:
+    """Everything an invoice needs before it may be issued, as clear errors (nothing is changed)."""
+    if invoice.organisation.primary_account is None:
+        raise DomainError(_l("The organisation has no bank account: add one before issuing invoices"), "bank_account")
+    if not invoice.lines:
+        raise DomainError(_l("An invoice needs at least one line"), "lines")
+
+
+def create_draft(organisation, data: dict, *, actor=None) -> Invoice:
+    """A draft from ``DraftInput`` data; the client and contract must exist and belong together."""
+    from debitor.clients.models import Client
+    from debitor.contracts.models import Contract
+
+    client = db.session.get(Client, data["client_id"])
+    if client is None:
+        raise DomainError(_l("Choose a client"), "client_id")
+    contract = None
+    if data.get("contract_id"):
+        contract = db.session.get(Contract, data["contract_id"])
+        if contract is None or contract.client_id != client.id:
+            raise DomainError(_l("The contract belongs to another client"), "contract_id")
+    invoice = Invoice(organisation=organisation, client=client, contract=contract, currency=client.currency)
+    db.session.add(invoice)
+    _fill_draft(invoice, data)
+    db.session.flush()
+    record("invoice_drafted", actor=actor, invoice=invoice, client=client.id, data={"total": invoice.total_kopecks})
     return invoice
+
+
+def update_draft(invoice: Invoice, data: dict, *, actor=None) -> Invoice:
+    if invoice.state != InvoiceState.DRAFT:
+        raise DomainError(_l("Only a draft can be changed"))
+    if data["client_id"] != invoice.client_id:
+        raise DomainError(_l("A draft cannot move to another client; create a new one"), "client_id")
+    invoice.lines.clear()
+    db.session.flush()
+    _fill_draft(invoice, data)
+    db.session.flush()
+    record("invoice_draft_changed", actor=actor, invoice=invoice, data={"total": invoice.total_kopecks})
+    return invoice
+
+
+def _fill_draft(invoice: Invoice, data: dict) -> None:
+    invoice.period_start, invoice.period_end = data.get("period_start"), data.get("period_end")
+    for line in data["lines"]:
+        add_line(invoice, line["description"], line["quantity"], line["price"], unit=line.get("unit") or "усл.")

@@ -30,7 +30,9 @@ class Organisation(IdMixin, CreatedMixin, db.Model):
     vat_mode: Mapped[VatMode] = mapped_column(enum_column(VatMode), default=VatMode.STANDARD)
     currency: Mapped[str] = mapped_column(sa.String(3), default="RUB")
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Moscow")
-    bank_accounts: Mapped[list[BankAccount]] = relationship(back_populates="organisation", order_by="BankAccount.id")
+    bank_accounts: Mapped[list[BankAccount]] = relationship(
+        back_populates="organisation", order_by="BankAccount.id", cascade="all, delete-orphan"
+    )
 
     @property
     def primary_account(self) -> BankAccount | None:

@@ -16,7 +16,7 @@ from debitor.db import db
 from debitor.errors import DomainError
 from debitor.extensions import limiter
 from debitor.timeline.services import record
-from debitor.web.common import load_form, render, safe_next
+from debitor.web.common import absolute_url, load_form, render, safe_next
 
 
 def _login_email_key() -> str:
@@ -125,5 +125,4 @@ def register_auth(bp: Blueprint, kind: str, home: str, login_rule: str) -> None:
 
 
 def external_url(endpoint: str, **values) -> str:
-    base = current_app.config["BASE_URL"].rstrip("/")
-    return base + url_for(endpoint, **values)
+    return absolute_url(endpoint, **values)

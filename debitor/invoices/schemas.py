@@ -1,0 +1,61 @@
+"""Invoice input (the staff draft editor) and per-audience output."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+from marshmallow import Schema, ValidationError, fields, validates_schema
+
+from debitor.clients.schemas import KopecksField
+from debitor.schemas import N_, InputSchema, length
+
+
+class QuantityField(fields.Field):
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            qty = Decimal(str(value).replace(",", ".").replace(" ", "").replace("\u00a0", ""))
+        except InvalidOperation as exc:
+            raise ValidationError(_("Not a number: %(v)s", v=value)) from exc
+        if not qty.is_finite() or qty <= 0:
+            raise ValidationError(_("Quantity must be greater than zero"))
+        if qty.as_tuple().exponent < -3:
+            raise ValidationError(_("At most three decimals"))
+        return qty
+
+
+class LineInput(InputSchema):
+    description = fields.String(required=True, validate=length(min=2, max=500))
+    quantity = QuantityField(required=True)
+    unit = fields.String(load_default="усл.", validate=length(min=1, max=20))
+    price = KopecksField(required=True)
+
+
+class DraftInput(InputSchema):
+    client_id = fields.Integer(required=True, error_messages={"required": N_("Choose a client")})
+    contract_id = fields.Integer(load_default=None, allow_none=True)
+    period_start = fields.Date(load_default=None, allow_none=True)
+    period_end = fields.Date(load_default=None, allow_none=True)
+    lines = fields.List(fields.Nested(LineInput), required=True)
+
+    @validates_schema
+    def _check(self, data, **kwargs):
+        if not data.get("lines"):
+            raise ValidationError(_("An invoice needs at least one line"), "lines")
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and end < start:
+            raise ValidationError(_("The period ends before it starts"), "period_end")
+
+
+class InvoicePortalView(Schema):
+    """What a client may see of an invoice (never internal notes or draft content)."""
+
+    id = fields.Integer()
+    number = fields.String()
+    state = fields.String(attribute="state.value")
+    issued_on = fields.Date()
+    due_on = fields.Date()
+    total_kopecks = fields.Integer()
+    paid_kopecks = fields.Integer()
+    outstanding_kopecks = fields.Integer()
+    currency = fields.String()

@@ -1,0 +1,41 @@
+"""Serving stored PDF versions: the same bytes on every download, never rendered twice."""
+
+from __future__ import annotations
+
+import io
+
+from flask import abort, send_file
+from flask_babel import get_locale
+
+from debitor.db import db
+from debitor.errors import DomainError
+from debitor.invoices.models import Invoice, InvoiceState
+
+
+def pdf_response(invoice: Invoice, kind: str, lang: str | None = None):
+    """The invoice's (or its act's) PDF as a download; 404 for drafts (they are not documents yet)."""
+    from debitor.documents.services import act_document, invoice_document
+
+    if invoice.state == InvoiceState.DRAFT:
+        abort(404)
+    locale = lang if lang in ("ru", "en") else str(get_locale() or "ru")
+    try:
+        version = (invoice_document if kind == "invoice" else act_document)(invoice, locale)
+    except DomainError:
+        abort(404)
+    db.session.commit()  # a freshly rendered version is kept for the next download
+    return pdf_file(version)
+
+
+def pdf_file(version):
+    response = send_file(
+        io.BytesIO(version.content),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=version.filename,
+        etag=version.content_sha256,
+        conditional=True,
+    )
+    response.headers["Cache-Control"] = "private, max-age=0, must-revalidate"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
