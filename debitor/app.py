@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
+from babel.numbers import format_decimal
 from flask import Flask, g, has_request_context, render_template, request, session
 from flask_babel import format_date, format_datetime
 from flask_login import current_user
@@ -104,8 +106,14 @@ def _register_template_helpers(app: Flask) -> None:
     def fdatetime(value: datetime | None, fmt="medium"):
         return format_datetime(value, fmt) if value else "—"
 
+    def qty(value):
+        """1 500 / 3 / 2,5 — quantities without trailing zeros, grouped for the locale."""
+        if value is None:
+            return ""
+        return format_decimal(Decimal(value).normalize(), format="#,##0.###", locale=select_locale())
+
     app.jinja_env.add_extension("jinja2.ext.do")
-    app.jinja_env.filters.update(money=money, date=fdate, datetime=fdatetime)
+    app.jinja_env.filters.update(money=money, date=fdate, datetime=fdatetime, qty=qty)
     from debitor.web.common import absolute_url
 
     app.jinja_env.globals.update(

@@ -64,6 +64,10 @@ EVENT_LABELS = {
     "staff_user_created": _l("Staff user created"),
     "login": _l("Signed in"),
     "contact_added": _l("Billing contact added"),
+    "invoice_queued_for_sending": _l("Queued for sending to the billing contacts"),
+    "credit_note_issued": _l("Credit note issued"),
+    "invoice_drafted": _l("Draft created"),
+    "invoice_draft_changed": _l("Draft changed"),
     "invoice_cancelled": _l("Invoice cancelled"),
 }
 
