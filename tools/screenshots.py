@@ -49,6 +49,10 @@ def main() -> None:
         page.screenshot(path=OUT / "portal-home.png", full_page=True)
         page.goto(base + "/invoices")
         page.screenshot(path=OUT / "portal-invoices.png", full_page=True)
+        page.click("#invoice-rows tbody tr >> nth=0 >> a")
+        page.screenshot(path=OUT / "portal-invoice.png", full_page=True)
+        page.goto(base + "/statement")
+        page.screenshot(path=OUT / "portal-statement.png", full_page=True)
 
         staff = browser.new_page(viewport={"width": 1366, "height": 860})
         sign_in(staff, base + "/staff/", "clerk@debitor.local", "demo-staff-2026")
