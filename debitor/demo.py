@@ -483,6 +483,7 @@ class DemoBuilder:
                 Invoice.client_id == client.id,
                 Invoice.paid_kopecks < Invoice.total_kopecks,
                 Invoice.state.in_(["issued", "partially_paid"]),
+                Invoice.kind == "invoice",  # credit notes are issued too, but nobody pays them
             )
             .order_by(Invoice.issued_on)
         )

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from debitor.auth.models import Role
-from debitor.clients.models import Client
+from debitor.clients.models import Client, fold
 from debitor.contracts.models import Contract
 from debitor.dates import today
 from debitor.db import db
@@ -136,9 +136,12 @@ def _draft_context(client: Client | None) -> dict:
 @role_required(*ISSUERS, Role.ACCOUNT_MANAGER)
 def invoice_new():
     client = db.session.get(Client, request.values.get("client_id", type=int) or 0)
-    if client is None:
-        flash(_("Open the client and create the invoice from there."), "info")
-        return redirect(url_for("staff.clients"))
+    if client is None:  # first pick the client
+        search = request.args.get("q", "").strip()
+        q = sa.select(Client).order_by(Client.short_name).limit(20)
+        if search:
+            q = q.where(Client.search_text.contains(fold(search), autoescape=True))
+        return render("staff/invoice_pick_client.html", clients=list(db.session.scalars(q)), q=search)
 
     def create(data):
         inv = create_draft(default_organisation(), data, actor=current_user)

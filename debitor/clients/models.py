@@ -43,6 +43,12 @@ class Client(IdMixin, CreatedMixin, db.Model):
         sa.CheckConstraint("payment_terms_days >= 0 AND payment_terms_days <= 365", name="terms_range"),
         sa.CheckConstraint("credit_limit_kopecks >= 0", name="credit_limit_nonneg"),
         sa.CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+        sa.Index(
+            "ix_clients_search_text_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ),
     )
 
     def refresh_search_text(self) -> None:

@@ -77,6 +77,33 @@ class Invoice(IdMixin, CreatedMixin, db.Model):
         sa.Index("ix_invoices_client_state", "client_id", "state"),
         sa.Index("ix_invoices_state_due", "state", "due_on"),
         sa.Index("ix_invoices_issued_on", "issued_on"),
+        # the staff table's common views (see migration 0003)
+        sa.Index(
+            "ix_invoices_open_due",
+            "due_on",
+            "id",
+            postgresql_include=["client_id", "state", "kind", "total_kopecks", "paid_kopecks"],
+            postgresql_where=sa.text("state IN ('issued', 'partially_paid')"),
+            sqlite_where=sa.text("state IN ('issued', 'partially_paid')"),
+        ),
+        sa.Index(
+            "ix_invoices_open_client",
+            "client_id",
+            "due_on",
+            "id",
+            postgresql_include=["state", "kind", "total_kopecks", "paid_kopecks"],
+            postgresql_where=sa.text("state IN ('issued', 'partially_paid')"),
+            sqlite_where=sa.text("state IN ('issued', 'partially_paid')"),
+        ),
+        sa.Index(
+            "ix_invoices_client_issued",
+            "client_id",
+            "issued_on",
+            "id",
+            postgresql_include=["state", "kind", "total_kopecks", "paid_kopecks"],
+        ),
+        sa.Index("ix_invoices_issued_id", "issued_on", "id"),
+        sa.Index("ix_invoices_number_seq", "number_seq"),
     )
 
     def __init__(self, **kw):
