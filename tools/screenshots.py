@@ -41,7 +41,7 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        page = browser.new_page(viewport={"width": 1366, "height": 860})
+        page = browser.new_page(viewport={"width": 1366, "height": 860}, locale="ru-RU")
         page.goto(base + "/")
         page.screenshot(path=OUT / "portal-login.png")
         sign_in(page, base + "/", "client@debitor.local", "demo-client-2026")
@@ -54,7 +54,7 @@ def main() -> None:
         page.goto(base + "/statement")
         page.screenshot(path=OUT / "portal-statement.png", full_page=True)
 
-        staff = browser.new_page(viewport={"width": 1366, "height": 860})
+        staff = browser.new_page(viewport={"width": 1366, "height": 860}, locale="ru-RU")
         sign_in(staff, base + "/staff/", "clerk@debitor.local", "demo-staff-2026")
         expect(staff).to_have_url(base + "/staff/home")
         staff.screenshot(path=OUT / "staff-home.png", full_page=True)
