@@ -12,7 +12,7 @@ from flask_login import current_user
 from debitor.auth.models import Role, StaffUser
 from debitor.clients.models import Client, fold
 from debitor.clients.schemas import ClientInput
-from debitor.clients.services import create_client, update_client
+from debitor.clients.services import CLIENT_FIELDS, create_client, update_client
 from debitor.dates import today
 from debitor.db import db
 from debitor.invoices.models import Invoice
@@ -68,26 +68,11 @@ def client_new():
     return form_page("staff/client_form.html", ClientInput(), create, raw=_form_data, client=None, **_choices())
 
 
-EDITABLE = (
-    "legal_name",
-    "short_name",
-    "inn",
-    "kpp",
-    "ogrn",
-    "legal_address",
-    "postal_address",
-    "language",
-    "payment_terms_days",
-    "account_manager_id",
-    "parent_id",
-)
-
-
 @bp.route("/clients/<int:client_id>/edit", methods=["GET", "POST"])
 @role_required(*EDITORS)
 def client_edit(client_id: int):
     client = db.session.get(Client, client_id) or abort(404)
-    form = {k: getattr(client, k) or "" for k in EDITABLE}
+    form = {k: getattr(client, k) or "" for k in CLIENT_FIELDS}
     form["credit_limit"] = f"{client.credit_limit_kopecks / 100:.2f}"
     form["extra_inns"] = [x.inn for x in client.extra_inns]
 

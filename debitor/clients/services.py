@@ -11,6 +11,21 @@ from debitor.db import db
 from debitor.errors import DomainError
 from debitor.timeline.services import record
 
+# the plain fields of ClientInput that map one to one onto the Client
+CLIENT_FIELDS = (
+    "legal_name",
+    "short_name",
+    "inn",
+    "kpp",
+    "ogrn",
+    "legal_address",
+    "postal_address",
+    "language",
+    "payment_terms_days",
+    "account_manager_id",
+    "parent_id",
+)
+
 
 def inn_owner(inn: str) -> Client | None:
     """The client that uses this INN, as its main or an extra one."""
@@ -69,19 +84,7 @@ def update_client(client: Client, data: dict, *, actor=None) -> Client:
 
 
 def _assign(client: Client, data: dict) -> None:
-    for key in (
-        "legal_name",
-        "short_name",
-        "inn",
-        "kpp",
-        "ogrn",
-        "legal_address",
-        "postal_address",
-        "language",
-        "payment_terms_days",
-        "account_manager_id",
-        "parent_id",
-    ):
+    for key in CLIENT_FIELDS:
         setattr(client, key, data.get(key))
     client.credit_limit_kopecks = data.get("credit_limit", 0)
     wanted = set(data.get("extra_inns", []))

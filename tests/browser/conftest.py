@@ -73,3 +73,12 @@ def shot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def sign_in(page, url: str, email: str, password: str | None = None) -> None:
+    from tests.factories import PASSWORD
+
+    page.goto(url)
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password or PASSWORD)
+    page.click("button[type=submit]")

@@ -13,7 +13,7 @@ from debitor.auth.models import Role
 from debitor.db import db
 from debitor.payments.services import apply_payment
 from tests import factories as f
-from tests.browser.conftest import shot
+from tests.browser.conftest import shot, sign_in
 from tests.conftest import run_jobs
 
 pytestmark = pytest.mark.browser
@@ -31,13 +31,6 @@ def data(app):
     f.staff(Role.CLERK, "clerk@staff.test")
     db.session.commit()
     return {"paid": paid, "open": open_, "draft": draft}
-
-
-def sign_in(page, url, email):
-    page.goto(url)
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", f.PASSWORD)
-    page.click("button[type=submit]")
 
 
 def test_client_opens_invoice_downloads_pdf_and_filters(page, live_server, data):

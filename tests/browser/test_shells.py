@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from debitor.auth.models import Role
 from debitor.db import db
 from tests import factories as f
-from tests.browser.conftest import shot
+from tests.browser.conftest import shot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -25,13 +25,6 @@ def data(app):
     f.staff(Role.CLERK, "clerk@staff.test")
     db.session.commit()
     return {"overdue": overdue, "fresh": fresh, "other": other}
-
-
-def sign_in(page, url, email):
-    page.goto(url)
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", f.PASSWORD)
-    page.click("button[type=submit]")
 
 
 def test_client_sees_own_balance_and_filters_invoices(page, live_server, data):
