@@ -245,7 +245,7 @@ def invoice_source(invoice: Invoice, locale: str) -> Source:
     org = invoice.organisation
     account = org.primary_account
     note = invoice.kind == InvoiceKind.CREDIT_NOTE
-    corrected = db.session.get(Invoice, invoice.corrects_id) if invoice.corrects_id else None
+    corrected = invoice.corrects  # the invoice a credit note reverses
     payload = payment_payload(org, account, invoice) if account is not None and not note else None
     html = _render_template(
         "pdf/invoice.html",
