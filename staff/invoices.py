@@ -20,7 +20,6 @@ from flask import (
     current_app,
     flash,
     redirect,
-    render_template,
     request,
     send_file,
     stream_with_context,
@@ -29,7 +28,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from marshmallow import ValidationError
 
 from debitor.app import select_locale
@@ -98,6 +97,43 @@ class TableFormat:
 
     def badge(self, state: str) -> Markup:
         return self.badges[state]
+
+    def rows(self, page, query: TableQuery, today: date) -> Markup:
+        """The table's rows, 50 a request: one Python loop over prepared strings rather than a Jinja loop
+        of filter and macro calls (a third of the fragment's time went there). Same HTML as before."""
+        t_select, t_only, t_inn = _e(_("Select")), _e(_("Only this client")), _e(_("INN"))
+        t_draft, t_credit = _e(_("Draft")), _e(_("Credit note"))
+        by_client = url_for("staff.invoices", **query.args(client_id=None))
+        by_client = _e(by_client + ("&" if "?" in by_client else "?") + "client_id=")
+        href, dash = self.invoice_href, '<span class="text-muted">—</span>'
+        out = []
+        for r in page.rows:
+            late, owing, number = r.days_overdue(today), r.outstanding_kopecks, r.number
+            credit = f' title="{t_credit}"' if r.kind == "credit_note" else ""
+            shown = f"№&nbsp;{_e(number)}" if number else t_draft
+            late_cell = f'<span class="text-danger fw-semibold">{late}</span>' if late else dash
+            owing_cell = _e(self.money(owing, r.currency)) if owing else dash
+            out.append(
+                f'\n<tr>\n  <td class="check ps-3"><input class="form-check-input" type="checkbox" name="ids"'
+                f' value="{r.id}"'
+                f' aria-label="{t_select} {_e(number or r.id)}"></td>\n'
+                f'  <td class="text-nowrap"><a class="fw-semibold" href="{href}{r.id}"{credit}>{shown}</a></td>\n'
+                f'  <td class="client"><a class="text-reset fw-medium" href="{by_client}{r.client_id}"'
+                f' hx-get="{by_client}{r.client_id}" title="{t_only}">{_e(r.client_name)}</a>'
+                f'<div class="text-muted" style="font-size: .75rem">{t_inn} {_e(r.client_inn)}</div></td>\n'
+                f'  <td class="text-nowrap">{_e(self.date(r.issued_on))}</td>\n'
+                f'  <td class="text-nowrap">{_e(self.date(r.due_on))}</td>\n'
+                f'  <td class="text-end">{late_cell}</td>\n'
+                f'  <td class="table-money">{_e(self.money(r.total_kopecks, r.currency))}</td>\n'
+                f'  <td class="table-money">{owing_cell}</td>\n'
+                f'  <td class="text-nowrap pe-3">{self.badges[r.state]}</td>\n</tr>'
+            )
+        return Markup("".join(out))  # noqa: S704 - every value above is escaped
+
+
+def _e(value) -> str:
+    """Escaped text as a plain ``str`` (a Markup would escape whatever plain text it is added to)."""
+    return str(escape(value))
 
 
 @functools.lru_cache(maxsize=8)
@@ -186,14 +222,14 @@ def _page(query: TableQuery | None, errors: dict[str, list[str]] | None = None):
     sums = totals_later(query, today=day)  # on PostgreSQL it runs while the page is read and its rows rendered
     page = table_page(query, today=day, size=size)
     fmt = _format(select_locale())
-    rows = render_template("staff/_invoice_rows.html", query=query, page=page, today=day, fmt=fmt)
+    rows = fmt.rows(page, query, day)
     return render(
         "staff/invoices.html",
         "staff/_invoice_table.html",
         query=query,
         form={"status": query.status, **query.args(sort=query.sort, direction=query.direction)},
         page=page,
-        rows=Markup(rows),  # noqa: S704 - rendered by Jinja with autoescape just above
+        rows=rows,
         totals=sums(),
         today=day,
         client_name=page.rows[0].client_name if query.client_id and page.rows else _client_name(query.client_id),
