@@ -1,8 +1,9 @@
-"""Flask CLI commands: demo data, users, outbox."""
+"""Flask CLI commands: demo data, users, outbox, 1C exchange."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -71,3 +72,30 @@ def register(app: Flask) -> None:
         click.echo(f"{len(ids)} message(s) processed")
 
     app.cli.add_command(outbox)
+
+    onec = AppGroup("onec", help="1C exchange: bank statements in, EnterpriseData out.")
+
+    @onec.command("import")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def onec_import(file: Path):
+        """Import a 1CClientBankExchange statement; prints a JSON summary (exit status 1 if refused)."""
+        from debitor.payments.importing import ImportRefused, import_path, statement_json
+        from debitor.payments.models import StatementState
+
+        try:
+            statement = import_path(file, source="cli")
+        except ImportRefused as exc:
+            click.echo(json.dumps({"state": "failed", "error": str(exc)}, ensure_ascii=False, indent=2))
+            raise SystemExit(1) from exc
+        click.echo(statement_json(statement))
+        if statement.state != StatementState.DONE:
+            raise SystemExit(1)
+
+    @onec.command("pick-up")
+    def onec_pick_up():
+        """Import what is waiting in the exchange folder now, in this process."""
+        from debitor.payments.folder import pick_up
+
+        click.echo(json.dumps(pick_up(), ensure_ascii=False, indent=2))
+
+    app.cli.add_command(onec)

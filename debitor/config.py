@@ -52,6 +52,12 @@ class Defaults:
     INVITE_MAX_AGE = 7 * 24 * 3600
     RATELIMIT_HEADERS_ENABLED = True
     PAGE_SIZE = 25
+    # 1C exchange: the folder 1C and the bank client write statements to (in/) and read exports from (out/);
+    # empty: instance/onec. Matches at or above the threshold (0-100) are applied without a clerk.
+    ONEC_EXCHANGE_DIR = ""
+    ONEC_MATCH_THRESHOLD = 80
+    ONEC_UPLOAD_MAX_BYTES = 100 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 101 * 1024 * 1024  # the biggest request body Flask accepts (a statement upload)
 
 
 def _coerce(raw: str, default):

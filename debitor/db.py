@@ -100,3 +100,14 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+
+
+def in_values(column: sa.ColumnElement, values) -> sa.ColumnElement[bool]:
+    """``column IN (values)``: on PostgreSQL one array parameter (``= ANY(:values)``), so that thousands
+    of values make neither thousands of parameters nor a new statement text each time."""
+    values = list(values)
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == sa.any_(sa.bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)

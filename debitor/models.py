@@ -8,17 +8,27 @@ from debitor.documents.models import DocumentKind, DocumentVersion
 from debitor.invoices.models import DocumentCounter, Invoice, InvoiceKind, InvoiceLine, InvoiceState
 from debitor.orgs.models import BankAccount, Organisation, VatMode, VatRate
 from debitor.outbox.models import OutboxMessage, OutboxState
-from debitor.payments.models import Payment, PaymentAllocation, PaymentState
+from debitor.payments.models import (
+    BankStatement,
+    Direction,
+    Payment,
+    PaymentAllocation,
+    PaymentState,
+    StatementFile,
+    StatementState,
+)
 from debitor.tasks.models import Task, TaskState
 from debitor.timeline.models import Event, Visibility
 
 __all__ = [
     "BankAccount",
+    "BankStatement",
     "BillingContact",
     "Client",
     "ClientInn",
     "Contract",
     "ContractState",
+    "Direction",
     "Dispute",
     "DisputeState",
     "DocumentCounter",
@@ -38,6 +48,8 @@ __all__ = [
     "PortalUser",
     "Role",
     "StaffUser",
+    "StatementFile",
+    "StatementState",
     "Task",
     "TaskState",
     "VatMode",

@@ -60,6 +60,14 @@ def get_queue(app: Flask | None = None) -> Queue:
 
 
 _listening = False
+JOBS_KEY = "debitor.jobs_after_commit"
+JOB_TIMEOUT = 15 * 60  # a statement import of 100k documents takes seconds; this is the stuck-job limit
+
+
+def enqueue_after_commit(session: Session, func: str, *args, job_id: str) -> None:
+    """Enqueue ``func(*args)`` once the session's transaction commits (never for a rolled-back one).
+    A job id makes a second enqueue of the same work a no-op while the first is queued."""
+    session.info.setdefault(JOBS_KEY, []).append((func, args, job_id))
 
 
 def init_app(app: Flask) -> None:
@@ -75,6 +83,14 @@ def init_app(app: Flask) -> None:
 
     @event.listens_for(Session, "after_commit")
     def _after_commit(session: Session) -> None:
+        jobs = session.info.pop(JOBS_KEY, None)
+        if jobs:
+            try:
+                q = get_queue()
+                for func, args, job_id in jobs:
+                    q.enqueue(func, *args, job_id=job_id, job_timeout=JOB_TIMEOUT)
+            except Exception:  # Redis down: the periodic sweep re-enqueues what is still queued
+                log.exception("could not enqueue %s", jobs)
         ids = session.info.pop(PENDING_KEY, None)
         if not ids:
             return
@@ -88,3 +104,4 @@ def init_app(app: Flask) -> None:
     @event.listens_for(Session, "after_rollback")
     def _after_rollback(session: Session) -> None:
         session.info.pop(PENDING_KEY, None)
+        session.info.pop(JOBS_KEY, None)

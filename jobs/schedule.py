@@ -7,6 +7,9 @@ from jobs import runtime, tasks
 SCHEDULE = [
     # (function, seconds between runs)
     (tasks.sweep_outbox, 60),
+    (tasks.sweep_statements, 60),
+    (tasks.pick_up_statements, 60),
+    (tasks.export_enterprise_data, 3600),
 ]
 
 for func, seconds in SCHEDULE:

@@ -22,3 +22,41 @@ def sweep_outbox() -> int:
     for ident in ids:
         deliver(ident)
     return len(ids)
+
+
+@in_app_context
+def import_statement(statement_id: int) -> dict:
+    """Import an uploaded bank statement; a finished one is left alone."""
+    from debitor.payments.importing import import_uploaded
+
+    statement = import_uploaded(statement_id)
+    return {"state": statement.state.value, **(statement.summary or {})} if statement else {}
+
+
+@in_app_context
+def sweep_statements() -> int:
+    """Enqueue uploads still queued after a minute (their enqueue was lost, e.g. Redis was down)."""
+    from debitor.payments.importing import stale_queued_ids
+    from jobs.queues import get_queue
+
+    ids = stale_queued_ids()
+    for ident in ids:
+        get_queue().enqueue("jobs.tasks.import_statement", ident, job_id=f"statement-{ident}")
+    return len(ids)
+
+
+@in_app_context
+def pick_up_statements() -> list[dict]:
+    """Import the statements 1C or the bank client dropped into the exchange folder."""
+    from debitor.payments.folder import pick_up
+
+    return pick_up()
+
+
+@in_app_context
+def export_enterprise_data() -> int:
+    """Write this and last month's EnterpriseData files for 1C to ONEC_EXCHANGE_DIR/out (unchanged files
+    are left alone)."""
+    from debitor.onec.enterprise_data import export_to_folder
+
+    return len(export_to_folder())

@@ -1,14 +1,34 @@
-"""Staff: payments received, unmatched first."""
+"""Staff: payments received — the clerk's queue (unmatched first), one payment with the matcher's
+reasons and ranked suggestions, and matching by hand: apply to one invoice or split across several,
+take an allocation back, apply again. Every change is on the invoice's and the payment's timeline."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import request
+import re
 
-from debitor.payments.models import Payment, PaymentState
+import sqlalchemy as sa
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from debitor.auth.models import Role
+from debitor.clients.services import inn_owner
+from debitor.db import db
+from debitor.errors import DomainError
+from debitor.identifiers import IdentifierError, validate_inn
+from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind
+from debitor.money import MoneyError, parse_kopecks
+from debitor.payments.matching import Facts, suggestions
+from debitor.payments.models import Direction, Payment, PaymentAllocation, PaymentState
+from debitor.payments.services import apply_allocations, remember_payer_inn, unapply
+from debitor.timeline.models import Event
 from debitor.web.common import paginate, render
 from staff.access import role_required
 from staff.views import bp
+
+MATCHERS = (Role.CLERK, Role.MANAGER)
+ROWS = 5  # rows of the split form
+INVOICE_REF = re.compile(r"^\s*(?:№\s*)?(\d{1,9})(?:\s*/\s*(\d{4}))?\s*$")
 
 
 @bp.get("/payments")
@@ -16,9 +36,155 @@ from staff.views import bp
 def payments():
     state = request.args.get("state", "")
     q = sa.select(Payment)
-    if state == "open":
-        q = q.where(Payment.state != PaymentState.APPLIED)
+    if state == "open":  # the clerk's queue: incoming money not (fully) put to invoices
+        q = q.where(Payment.state != PaymentState.APPLIED, Payment.direction == Direction.INCOMING)
+    elif state == "outgoing":
+        q = q.where(Payment.direction == Direction.OUTGOING)
     elif state in {s.value for s in PaymentState}:
-        q = q.where(Payment.state == PaymentState(state))
+        q = q.where(Payment.state == PaymentState(state), Payment.direction == Direction.INCOMING)
     rows, pager = paginate(q.order_by(Payment.received_on.desc(), Payment.id.desc()))
     return render("staff/payments.html", "staff/_payment_rows.html", payments=rows, state=state, **pager)
+
+
+def _payment(payment_id: int) -> Payment:
+    return db.session.get(Payment, payment_id) or abort(404)
+
+
+def _facts(p: Payment) -> Facts:
+    return Facts(p.unapplied_kopecks, p.currency, p.payer_inn, p.purpose, p.received_on)
+
+
+def _page(p: Payment, errors: dict | None = None, form: dict | None = None, status: int = 200):
+    allocations = db.session.scalars(
+        sa.select(PaymentAllocation).where(PaymentAllocation.payment_id == p.id).order_by(PaymentAllocation.id)
+    ).all()
+    ranked = []
+    if p.direction == Direction.INCOMING and p.unapplied_kopecks > 0:
+        ranked = suggestions(_facts(p), p.organisation_id)[:5]
+    events = db.session.scalars(
+        sa.select(Event).where(Event.payment_id == p.id).order_by(Event.occurred_at.desc(), Event.id.desc()).limit(50)
+    ).all()
+    learnable = bool(p.payer_inn) and p.direction == Direction.INCOMING and inn_owner(p.payer_inn) is None
+    try:
+        validate_inn(p.payer_inn)
+    except IdentifierError:
+        learnable = False
+    return render(
+        "staff/payment.html",
+        status_code=status,
+        learnable=learnable,
+        payment=p,
+        allocations=allocations,
+        suggestions=ranked,
+        events=events,
+        errors=errors or {},
+        form=form or {},
+        rows=ROWS,
+    )
+
+
+@bp.get("/payments/<int:payment_id>")
+@role_required()
+def payment(payment_id: int):
+    return _page(_payment(payment_id))
+
+
+def _lookup(p: Payment, text: str) -> Invoice:
+    """The open invoice a clerk typed: "42", "№ 42" or "42/2026" (number/year when the number recurs)."""
+    m = INVOICE_REF.match(text)
+    if not m:
+        raise DomainError(_("“%(text)s” is not an invoice number (write 42 or 42/2026)", text=text))
+    q = sa.select(Invoice).where(
+        Invoice.organisation_id == p.organisation_id,
+        Invoice.kind == InvoiceKind.INVOICE,
+        Invoice.number_seq == int(m.group(1)),
+        Invoice.state.in_(list(OPEN_STATES)),
+    )
+    if m.group(2):
+        q = q.where(Invoice.number_year == int(m.group(2)))
+    found = db.session.scalars(q.order_by(Invoice.number_year.desc()).limit(3)).all()
+    if not found:
+        raise DomainError(_("There is no open invoice № %(text)s", text=text.strip()))
+    if len(found) > 1:
+        raise DomainError(_("Several open invoices № %(n)s: write the year too, e.g. %(n)s/%(y)s", n=m.group(1),
+                            y=found[0].number_year))  # fmt: skip
+    return found[0]
+
+
+def _amounts(p: Payment) -> tuple[dict[int, int], dict[str, list[str]]]:
+    """invoice id -> kopecks from the form: hidden ``invoice_id-N`` (a suggestion) or typed ``invoice-N``."""
+    amounts: dict[int, int] = {}
+    errors: dict[str, list[str]] = {}
+    for n in range(50):
+        ident, typed = request.form.get(f"invoice_id-{n}"), (request.form.get(f"invoice-{n}") or "").strip()
+        raw = (request.form.get(f"amount-{n}") or "").strip()
+        if not ident and not typed:
+            if raw:
+                errors[f"invoice-{n}"] = [_("Which invoice is this amount for?")]
+            continue
+        try:
+            if ident:
+                inv = db.session.get(Invoice, int(ident)) if ident.isdigit() else None
+                if inv is None:
+                    raise DomainError(_("An invoice was not found"))
+            else:
+                inv = _lookup(p, typed)
+        except DomainError as exc:
+            errors[f"invoice-{n}"] = [str(exc.message)]
+            continue
+        if raw:
+            try:
+                amount = parse_kopecks(raw)
+            except MoneyError:
+                errors[f"amount-{n}"] = [_("“%(text)s” is not an amount", text=raw)]
+                continue
+            if amount <= 0:
+                errors[f"amount-{n}"] = [_("The amount must be greater than zero")]
+                continue
+        else:  # as much as the invoice owes and the payment has left
+            amount = min(inv.total_kopecks - inv.paid_kopecks, p.unapplied_kopecks - sum(amounts.values()))
+        if inv.id in amounts:
+            errors[f"invoice-{n}"] = [_("Invoice № %(n)s is listed twice", n=inv.number)]
+            continue
+        amounts[inv.id] = amount
+    if not amounts and not errors:
+        errors["invoice-0"] = [_("Choose at least one invoice")]
+    return amounts, errors
+
+
+@bp.post("/payments/<int:payment_id>/apply")
+@role_required(*MATCHERS)
+def payment_apply(payment_id: int):
+    p = db.session.scalar(sa.select(Payment).where(Payment.id == payment_id).with_for_update()) or abort(404)
+    amounts, errors = _amounts(p)
+    if not errors:
+        try:
+            apply_allocations(p, amounts, actor=current_user, reason=request.form.get("reason", "manual")[:20])
+            if request.form.get("remember_inn") and p.client_id:
+                remember_payer_inn(p, actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            errors = {"_schema": [str(exc.message)]}  # about the whole match, not one row
+    if errors:
+        db.session.rollback()
+        return _page(_payment(payment_id), errors, dict(request.form), status=400)
+    db.session.commit()
+    flash(_("The payment is applied."), "success")
+    return redirect(url_for("staff.payment", payment_id=payment_id), code=303)
+
+
+@bp.post("/payments/<int:payment_id>/allocations/<int:allocation_id>/unapply")
+@role_required(*MATCHERS)
+def payment_unapply(payment_id: int, allocation_id: int):
+    alloc = db.session.get(PaymentAllocation, allocation_id)
+    if alloc is None or alloc.payment_id != payment_id:
+        abort(404)
+    try:
+        unapply(alloc, actor=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+        return redirect(url_for("staff.payment", payment_id=payment_id), code=303)
+    db.session.commit()
+    flash(_("The allocation is taken back; the amount is free to apply again."), "success")
+    return redirect(url_for("staff.payment", payment_id=payment_id), code=303)

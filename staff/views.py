@@ -26,4 +26,15 @@ def home():
     return render("staff/home.html", counts=staff_counts(today(), utcnow()))
 
 
-from staff import client_people, clients, invoice_page, invoices, mail, payments, tasks, users  # noqa: E402,F401 - routes on bp
+from staff import (  # noqa: E402,F401 - routes on bp
+    client_people,
+    clients,
+    invoice_page,
+    invoices,
+    mail,
+    onec_export,
+    payments,
+    statements,
+    tasks,
+    users,
+)

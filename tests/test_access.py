@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from debitor.auth.models import Role, StaffUser
 from debitor.db import db
 from debitor.outbox.services import queue_email
+from debitor.payments.importing import new_statement
 from tests import factories as f
 from tests.conftest import csrf_token, post_form
 
@@ -42,8 +43,11 @@ def world(app):
     for role in Role:
         users[role.value] = f.staff(role, f"{role.value}@staff.test")
     msg = queue_email(to=["x@client.test"], subject="s", text="t", dedupe_key="matrix")
+    pay = f.payment(org, a, 5_00)
+    statement = new_statement("upload", "kl_to_1c.txt", b"1CClientBankExchange\r\n")
     db.session.commit()
-    return {"a": a, "b": b, "inv_a": inv_a, "inv_b": inv_b, "draft_a": draft_a, "users": users, "msg": msg}
+    return {"a": a, "b": b, "inv_a": inv_a, "inv_b": inv_b, "draft_a": draft_a, "users": users, "msg": msg,
+            "payment": pay, "statement": statement}  # fmt: skip
 
 
 def login_as(app, world, who):
@@ -71,7 +75,13 @@ def classify(app, endpoint):
 
 
 def get_routes(app, world):
-    params = {"invoice_id": world["inv_a"][0].id, "client_id": world["a"].id, "message_id": world["msg"].id}
+    params = {
+        "invoice_id": world["inv_a"][0].id,
+        "client_id": world["a"].id,
+        "message_id": world["msg"].id,
+        "payment_id": world["payment"].id,
+        "statement_id": world["statement"].id,
+    }
     routes = []
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint == "static":

@@ -74,9 +74,8 @@ class Invoice(IdMixin, CreatedMixin, db.Model):
         sa.UniqueConstraint("organisation_id", "kind", "number_year", "number_seq", name="uq_invoice_number"),
         sa.CheckConstraint("paid_kopecks >= 0", name="paid_nonneg"),
         sa.CheckConstraint("state = 'draft' OR number_seq IS NOT NULL", name="issued_has_number"),
-        sa.Index("ix_invoices_client_state", "client_id", "state"),
         sa.Index("ix_invoices_state_due", "state", "due_on"),
-        sa.Index("ix_invoices_issued_on", "issued_on"),
+        # (client_id, state) and (issued_on) are served by ix_invoices_client_issued / ix_invoices_issued_id
         # the staff table's common views (see migration 0003)
         sa.Index(
             "ix_invoices_open_due",

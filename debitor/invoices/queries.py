@@ -31,10 +31,9 @@ import sqlalchemy as sa
 from flask_babel import gettext
 from marshmallow import EXCLUDE, ValidationError, post_load, validates_schema
 from marshmallow import fields as mf
-from sqlalchemy.dialects import postgresql
 
 from debitor.clients.models import Client, ClientInn, fold
-from debitor.db import db
+from debitor.db import db, in_values
 from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind, InvoiceState
 from debitor.schemas import N_, InputSchema, one_of
 
@@ -314,9 +313,7 @@ def _client_in(where: sa.ColumnElement[bool], key: str) -> sa.ColumnElement[bool
         return Invoice.client_id.in_(sa.select(Client.id).where(where))
     if not ids:
         return sa.false()
-    if db.session.get_bind().dialect.name == "postgresql":  # one array parameter, not hundreds
-        return Invoice.client_id == sa.any_(sa.bindparam(None, ids, type_=postgresql.ARRAY(sa.Integer)))
-    return Invoice.client_id.in_(ids)
+    return in_values(Invoice.client_id, ids)  # one array parameter on PostgreSQL, not hundreds
 
 
 # --- rows and pages ---------------------------------------------------------------------------------

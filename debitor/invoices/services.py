@@ -113,6 +113,9 @@ def issue_invoice(invoice: Invoice, *, actor=None, on: date | None = None) -> In
         visibility=Visibility.CLIENT,
         data={"number": invoice.number, "total": invoice.total_kopecks},
     )
+    from debitor.payments.services import apply_credit  # payments build on invoices
+
+    apply_credit(invoice, actor=actor)
     return invoice
 
 

@@ -17,11 +17,65 @@ class PaymentState(enum.StrEnum):
     APPLIED = "applied"
 
 
+class Direction(enum.StrEnum):
+    INCOMING = "incoming"  # to our account: a client paying
+    OUTGOING = "outgoing"  # from our account: a refund of an overpayment, or money to anyone else
+
+
+class StatementState(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class BankStatement(IdMixin, CreatedMixin, db.Model):
+    """One bank statement file brought in (uploaded, picked up from the exchange folder or given to the
+    CLI) and what its import did. The file's bytes live in ``statement_files`` until it is imported."""
+
+    __tablename__ = "bank_statements"
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    source: Mapped[str] = mapped_column(sa.String(10))  # upload | folder | cli
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    size_bytes: Mapped[int] = mapped_column(sa.BigInteger)
+    state: Mapped[StatementState] = mapped_column(enum_column(StatementState), default=StatementState.QUEUED)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    bytes_read: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # progress
+    documents_read: Mapped[int] = mapped_column(default=0)
+    encoding: Mapped[str] = mapped_column(sa.String(10), default="")
+    date_from: Mapped[date | None] = mapped_column(sa.Date)
+    date_to: Mapped[date | None] = mapped_column(sa.Date)
+    accounts: Mapped[list] = mapped_column(sa.JSON, default=list)  # our accounts in the statement
+    summary: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # counts and sums, see payments.importing
+    sections: Mapped[list] = mapped_column(sa.JSON, default=list)  # the bank's balances and totals per account
+    warnings: Mapped[list] = mapped_column(sa.JSON, default=list)  # [{"message", "params", "line", "key"}]
+    error: Mapped[dict | None] = mapped_column(sa.JSON)  # {"message", "params", "line", "key"}
+    created_by = relationship("StaffUser")
+
+    def __init__(self, **kw):
+        kw.setdefault("state", StatementState.QUEUED)
+        kw.setdefault("bytes_read", 0)
+        kw.setdefault("documents_read", 0)
+        super().__init__(**kw)
+
+
+class StatementFile(IdMixin, db.Model):
+    """An uploaded statement's bytes, kept in the database so that a worker on any host can read them;
+    dropped once the import has finished. Never served back."""
+
+    __tablename__ = "statement_files"
+    statement_id: Mapped[int] = mapped_column(sa.ForeignKey("bank_statements.id"), unique=True)
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
 class Payment(IdMixin, CreatedMixin, db.Model):
     __tablename__ = "payments"
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
     client_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clients.id"), index=True)
-    state: Mapped[PaymentState] = mapped_column(enum_column(PaymentState), default=PaymentState.UNMATCHED, index=True)
+    state: Mapped[PaymentState] = mapped_column(enum_column(PaymentState), default=PaymentState.UNMATCHED)
     external_key: Mapped[str] = mapped_column(sa.String(200), unique=True)  # bank document identity
     source: Mapped[str] = mapped_column(sa.String(20), default="manual")  # manual | onec | demo
     received_on: Mapped[date] = mapped_column(sa.Date, index=True)
@@ -29,22 +83,42 @@ class Payment(IdMixin, CreatedMixin, db.Model):
     applied_kopecks: Mapped[int] = mapped_column(KOPECKS, default=0)
     currency: Mapped[str] = mapped_column(sa.String(3), default="RUB")
     payer_name: Mapped[str] = mapped_column(sa.String(300), default="")
-    payer_inn: Mapped[str] = mapped_column(sa.String(12), default="", index=True)
+    payer_inn: Mapped[str] = mapped_column(sa.String(12), default="")
     payer_account: Mapped[str] = mapped_column(sa.String(20), default="")
     payer_bik: Mapped[str] = mapped_column(sa.String(9), default="")
     doc_number: Mapped[str] = mapped_column(sa.String(40), default="")
     doc_date: Mapped[date | None] = mapped_column(sa.Date)
     purpose: Mapped[str] = mapped_column(sa.Text, default="")
+    direction: Mapped[Direction] = mapped_column(
+        enum_column(Direction), default=Direction.INCOMING, server_default=Direction.INCOMING.value
+    )
+    our_account: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
+    statement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("bank_statements.id"), index=True)
+    statement_line: Mapped[int | None] = mapped_column()
+    # the matcher's verdict: confidence 0-100 and its reasons [{"message", "params"}]
+    match_confidence: Mapped[int | None] = mapped_column()
+    match_reasons: Mapped[list] = mapped_column(sa.JSON, default=list, server_default="[]")
     client = relationship("Client")
+    statement = relationship("BankStatement")
     allocations: Mapped[list[PaymentAllocation]] = relationship(back_populates="payment")
     __table_args__ = (
         sa.CheckConstraint("amount_kopecks > 0", name="amount_positive"),
         sa.CheckConstraint("applied_kopecks >= 0 AND applied_kopecks <= amount_kopecks", name="applied_range"),
+        # the clerk's queue: incoming money not (fully) applied, newest first
+        sa.Index(
+            "ix_payments_queue",
+            "received_on",
+            "id",
+            postgresql_where=sa.text("state <> 'applied' AND direction = 'incoming'"),
+            sqlite_where=sa.text("state <> 'applied' AND direction = 'incoming'"),
+        ),
     )
 
     def __init__(self, **kw):
         kw.setdefault("state", PaymentState.UNMATCHED)
         kw.setdefault("applied_kopecks", 0)
+        kw.setdefault("direction", Direction.INCOMING)
+        kw.setdefault("match_reasons", [])
         super().__init__(**kw)
 
     @property

@@ -5,11 +5,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from debitor.clients.models import ClientInn
 from debitor.db import db, utcnow
 from debitor.errors import DomainError
 from debitor.invoices.models import OPEN_STATES, Invoice
 from debitor.invoices.services import settle_state
-from debitor.payments.models import Payment, PaymentAllocation, PaymentState
+from debitor.payments.models import Direction, Payment, PaymentAllocation, PaymentState
 from debitor.timeline.models import Visibility
 from debitor.timeline.services import record
 
@@ -98,11 +99,76 @@ def unapply(allocation: PaymentAllocation, *, actor=None) -> None:
 
 
 def unapplied_credit(client_id: int) -> int:
-    """Money the client paid that is not applied to any invoice (its credit with us)."""
-    q = sa.select(sa.func.coalesce(sa.func.sum(Payment.amount_kopecks - Payment.applied_kopecks), 0)).where(
-        Payment.client_id == client_id
+    """Money the client paid that is not applied to any invoice (its credit with us), less what we paid
+    back to the client (outgoing payments to it)."""
+    incoming = Payment.direction == Direction.INCOMING
+    q = sa.select(
+        sa.func.coalesce(sa.func.sum(Payment.amount_kopecks - Payment.applied_kopecks).filter(incoming), 0),
+        sa.func.coalesce(sa.func.sum(Payment.amount_kopecks).filter(~incoming), 0),
+    ).where(Payment.client_id == client_id)
+    unapplied, refunded = db.session.execute(q).one()
+    return max(int(unapplied) - int(refunded), 0)
+
+
+def apply_credit(invoice: Invoice, *, actor=None) -> int:
+    """Settle a newly issued invoice from the client's credit (overpayments kept on its payments),
+    oldest payment first; returns the amount applied."""
+    credit = unapplied_credit(invoice.client_id)
+    if credit <= 0 or invoice.is_credit_note or invoice.state not in OPEN_STATES:
+        return 0
+    q = (
+        sa.select(Payment)
+        .where(
+            Payment.client_id == invoice.client_id,
+            Payment.direction == Direction.INCOMING,
+            Payment.applied_kopecks < Payment.amount_kopecks,
+            Payment.currency == invoice.currency,
+        )
+        .order_by(Payment.received_on, Payment.id)
+        .with_for_update()
     )
-    return int(db.session.scalar(q))
+    applied = 0
+    for payment in db.session.scalars(q):
+        owing = invoice.total_kopecks - invoice.paid_kopecks
+        amount = min(payment.unapplied_kopecks, owing, credit - applied)
+        if amount <= 0:
+            break
+        apply_payment(payment, invoice, amount, actor=actor, reason="credit")
+        applied += amount
+    return applied
 
 
-__all__ = ["apply_payment", "unapply", "unapplied_credit"]
+def apply_allocations(payment: Payment, amounts: dict[int, int], *, actor=None, reason: str = "manual") -> None:
+    """The clerk's match or split: apply ``amounts`` (invoice id -> kopecks) of one payment, all or none."""
+    if payment.direction != Direction.INCOMING:
+        raise DomainError(_l("Only incoming payments settle invoices"))
+    if not amounts:
+        raise DomainError(_l("Choose at least one invoice"), "invoice")
+    if sum(amounts.values()) > payment.unapplied_kopecks:
+        raise DomainError(_l("The amounts add up to more than is left on the payment"), "amount")
+    invoices = db.session.scalars(
+        sa.select(Invoice).where(Invoice.id.in_(amounts)).order_by(Invoice.id).with_for_update()
+    ).all()
+    if len(invoices) != len(amounts):
+        raise DomainError(_l("An invoice was not found"), "invoice")
+    if payment.organisation_id != invoices[0].organisation_id:
+        raise DomainError(_l("An invoice was not found"), "invoice")
+    for inv in sorted(invoices, key=lambda i: (i.issued_on or i.created_at.date(), i.id)):
+        apply_payment(payment, inv, amounts[inv.id], actor=actor, reason=reason)
+
+
+def remember_payer_inn(payment: Payment, *, actor=None) -> ClientInn | None:
+    """Add the payer's INN to the payment's client (another legal entity it pays from), so that its next
+    payments are recognised; nothing when the INN is someone's already."""
+    from debitor.clients.services import inn_owner
+
+    if not payment.payer_inn or payment.client_id is None or inn_owner(payment.payer_inn) is not None:
+        return None
+    extra = ClientInn(client_id=payment.client_id, inn=payment.payer_inn, name=payment.payer_name[:300])
+    db.session.add(extra)
+    db.session.flush()
+    record("client_updated", actor=actor, client=payment.client_id, data={"extra_inn": payment.payer_inn})
+    return extra
+
+
+__all__ = ["apply_allocations", "apply_credit", "remember_payer_inn", "apply_payment", "unapply", "unapplied_credit"]

@@ -33,4 +33,5 @@ class Event(IdMixin, db.Model):
         sa.Index("ix_events_client", "client_id", "occurred_at"),
         sa.Index("ix_events_invoice", "invoice_id", "occurred_at"),
         sa.Index("ix_events_contract", "contract_id", "occurred_at"),
+        sa.Index("ix_events_payment", "payment_id", "occurred_at"),
     )

@@ -42,6 +42,13 @@ LABELS = {
     Role.ACCOUNT_MANAGER: _l("Account manager"),
     Role.MANAGER: _l("Manager"),
     Role.ADMIN: _l("Administrator"),
+    "statement_queued": _lp("statement", "Queued"),
+    "statement_running": _l("Importing"),
+    "statement_done": _l("Imported"),
+    "statement_failed": _l("Not imported"),
+    "source_upload": _l("Uploaded"),
+    "source_folder": _l("Exchange folder"),
+    "source_cli": _l("Command line"),
 }
 
 EVENT_LABELS = {
@@ -69,6 +76,7 @@ EVENT_LABELS = {
     "invoice_drafted": _l("Draft created"),
     "invoice_draft_changed": _l("Draft changed"),
     "invoice_cancelled": _l("Invoice cancelled"),
+    "payment_received": _l("Payment received"),
 }
 
 STATE_BADGES = {
@@ -92,4 +100,8 @@ STATE_BADGES = {
     OutboxState.PENDING: "secondary",
     OutboxState.SENT: "success",
     OutboxState.FAILED: "danger",
+    "statement_queued": "secondary",
+    "statement_running": "info",
+    "statement_done": "success",
+    "statement_failed": "danger",
 }

@@ -1,0 +1,206 @@
+"""Where a statement import writes: many rows at once, in one transaction.
+
+``SessionSink`` writes through the app's session (SQLite, and anything small). ``PostgresWriter`` is
+the fast path for PostgreSQL: a connection and a thread of its own, fed batch by batch through a short
+queue, so that the server inserts one batch (COPY; index and foreign-key work) while the importer
+reads, parses and matches the next one. Its transaction is the import's: committed once, at the end,
+together with the statement's final state, or rolled back whole.
+
+The importer's own session only reads. It takes no row locks the writer would then wait for; an
+invoice is updated by the amount this import adds (``paid = paid + delta``), never by overwriting what
+it read, so that a clerk's allocation made meanwhile is not lost, and only while it is still open —
+otherwise the import stops and is rolled back.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+import queue
+import threading
+
+import sqlalchemy as sa
+from psycopg.types.json import Json
+
+from debitor.db import db
+from debitor.invoices.models import Invoice
+from debitor.payments.models import BankStatement
+
+DELTA_SQL = (
+    "UPDATE invoices SET paid_kopecks = paid_kopecks + v.delta, "
+    "state = CASE WHEN paid_kopecks + v.delta >= total_kopecks THEN 'paid' ELSE 'partially_paid' END, "
+    "paid_on = CASE WHEN paid_kopecks + v.delta >= total_kopecks THEN v.paid_on END "
+    "FROM unnest(%s::integer[], %s::bigint[], %s::date[]) AS v(id, delta, paid_on) "
+    "WHERE invoices.id = v.id AND invoices.state IN ('issued', 'partially_paid')"
+)
+
+
+class InvoicesChanged(Exception):
+    """An invoice the import pays was closed (paid, cancelled) by someone else meanwhile."""
+
+
+def _converter(column: sa.Column):
+    """How COPY wants a column's Python value, where it differs: enums by value, JSON as JSON text."""
+    if isinstance(column.type, sa.JSON):
+        return lambda v: None if v is None else json.dumps(v, ensure_ascii=False)
+    if isinstance(column.type, sa.Enum):
+        return lambda v: getattr(v, "value", v)
+    return None
+
+
+class SessionSink:
+    def insert(self, table: sa.Table, rows: list[dict], *, with_ids: bool = False) -> list[int]:
+        if not rows:
+            return []
+        if with_ids:
+            stmt = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+            return list(db.session.execute(stmt, rows).scalars())
+        db.session.execute(table.insert(), rows)
+        return []
+
+    def add_paid(self, deltas: list[tuple[int, int, object]]) -> None:
+        """(invoice id, kopecks added, the day it was settled)."""
+        stmt = (
+            sa.update(Invoice)
+            .where(Invoice.id == sa.bindparam("ident"), Invoice.state.in_(["issued", "partially_paid"]))
+            .values(
+                paid_kopecks=Invoice.paid_kopecks + sa.bindparam("delta"),
+                state=sa.case(
+                    (Invoice.paid_kopecks + sa.bindparam("delta") >= Invoice.total_kopecks, "paid"),
+                    else_="partially_paid",
+                ),
+                paid_on=sa.case(
+                    (Invoice.paid_kopecks + sa.bindparam("delta") >= Invoice.total_kopecks, sa.bindparam("day")),
+                    else_=None,
+                ),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        for ident, delta, day in deltas:  # one by one: the row count tells a closed invoice
+            if db.session.execute(stmt, {"ident": ident, "delta": delta, "day": day}).rowcount != 1:
+                raise InvoicesChanged(ident)
+
+    def finish(self, statement: BankStatement, values: dict) -> None:
+        for key, value in values.items():
+            setattr(statement, key, value)
+        db.session.flush()
+
+    def abort(self) -> None:
+        pass
+
+
+class PostgresWriter:
+    def __init__(self, engine: sa.Engine) -> None:
+        self._pooled = engine.raw_connection()
+        self.conn = self._pooled.dbapi_connection
+        self.queue: queue.Queue = queue.Queue(maxsize=8)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._loop, name="statement-writer", daemon=True)
+        self.thread.start()
+
+    # the thread
+
+    def _loop(self) -> None:
+        while True:
+            work = self.queue.get()
+            if work is None:
+                return
+            if self.error is None:
+                try:
+                    work()
+                except BaseException as exc:  # noqa: BLE001 - handed to the importer's thread
+                    self.error = exc
+
+    def _submit(self, work) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(work)
+
+    # what the importer calls
+
+    def insert(self, table: sa.Table, rows: list[dict], *, with_ids: bool = False) -> list[int]:
+        if not rows:
+            return []
+        ids: list[int] = []
+        names = list(rows[0])
+        if with_ids:  # sequences are outside transactions: the reading session may draw them
+            seq = f"{table.name}_id_seq"
+            ids = list(
+                db.session.scalars(sa.select(sa.func.nextval(seq)).select_from(sa.func.generate_series(1, len(rows))))
+            )
+        converters = [(i, conv) for i, name in enumerate(names) if (conv := _converter(table.c[name]))]
+        pick = operator.itemgetter(*names)
+        values = []
+        for n, row in enumerate(rows):
+            v = list(pick(row))
+            for i, conv in converters:
+                v[i] = conv(v[i])
+            values.append([ids[n], *v] if with_ids else v)
+        columns = ", ".join(f'"{n}"' for n in (["id", *names] if with_ids else names))
+        sql = f"COPY {table.name} ({columns}) FROM STDIN"  # noqa: S608 - names from the table's own columns
+
+        def work() -> None:
+            with self.conn.cursor() as cur, cur.copy(sql) as copy:
+                for v in values:
+                    copy.write_row(v)
+
+        self._submit(work)
+        return ids
+
+    def add_paid(self, deltas: list[tuple[int, int, object]]) -> None:
+        if not deltas:
+            return
+        ids, amounts, days = (list(x) for x in zip(*deltas, strict=True))
+
+        def work() -> None:
+            with self.conn.cursor() as cur:
+                cur.execute(DELTA_SQL, (ids, amounts, days))
+                if cur.rowcount != len(ids):
+                    raise InvoicesChanged(len(ids) - cur.rowcount)
+
+        self._submit(work)
+
+    def finish(self, statement: BankStatement, values: dict) -> None:
+        """Write the statement's final state in the same transaction, then commit everything."""
+        table = BankStatement.__table__
+        names = list(values)
+        params = [
+            Json(v) if isinstance(table.c[k].type, sa.JSON) and v is not None else _plain(v) for k, v in values.items()
+        ]
+        sql = f"UPDATE bank_statements SET {', '.join(f'{n} = %s' for n in names)} WHERE id = %s"  # noqa: S608
+        params.append(statement.id)  # read here: the thread has no app context for the ORM
+
+        def work() -> None:
+            with self.conn.cursor() as cur:
+                cur.execute(sql, params)
+
+        self._submit(work)
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            self._close(commit=False)
+            raise self.error
+        self._close(commit=True)
+
+    def abort(self) -> None:
+        if self.thread.is_alive():
+            self.error = self.error or RuntimeError("aborted")
+            self.queue.put(None)
+            self.thread.join()
+        self._close(commit=False)
+
+    def _close(self, *, commit: bool) -> None:
+        if self._pooled is None:
+            return
+        try:
+            if commit:
+                self.conn.commit()
+            else:
+                self.conn.rollback()
+        finally:
+            self._pooled.close()
+            self._pooled = None
+
+
+def _plain(value):
+    return getattr(value, "value", value)

@@ -1,0 +1,592 @@
+"""Importing a 1C bank statement: one service behind three entries (an upload the worker imports, the
+exchange folder a periodic job watches, ``flask onec import FILE``).
+
+The whole statement is one transaction: a file that turns out bad at its last line (garbage, a
+document for somebody else's account, a truncated end) leaves nothing behind, and the error names the
+line. Documents are read as a stream and handled in batches — their clients, open invoices and
+already-known payments fetched for the batch at once, payments, allocations, invoice updates and
+timeline events written in bulk — so that a 100 000-document statement imports in seconds.
+
+A payment's identity is the bank document's: payer account, number, date, amount and the day it was
+received (or debited). A document seen before — in an earlier, overlapping statement or twice in this
+one — is counted as a duplicate and changes nothing.
+
+Progress (bytes read, documents) goes to Redis while the transaction runs, for the polling fragment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections import Counter, defaultdict
+from datetime import date
+from pathlib import Path
+from typing import BinaryIO
+
+import sqlalchemy as sa
+from flask import current_app
+
+from debitor.db import db, utcnow
+from debitor.onec.parser import StatementError, StatementReader
+from debitor.orgs.models import BankAccount, Organisation
+from debitor.payments.bulk import InvoicesChanged, PostgresWriter, SessionSink
+from debitor.payments.matching import Book, Directory, Facts, Proposal, Reason, propose
+from debitor.payments.models import (
+    BankStatement,
+    Direction,
+    Payment,
+    PaymentAllocation,
+    PaymentState,
+    StatementFile,
+    StatementState,
+)
+from debitor.payments.purpose import extract
+from debitor.schemas import N_
+from debitor.timeline.models import Event, Visibility
+
+BATCH = 5000
+KNOWN_KEYS_SQL = "SELECT external_key FROM payments WHERE external_key = ANY(%s)"
+PROGRESS_EVERY = 2000  # documents
+PROGRESS_TTL = 24 * 3600
+
+
+class ImportRefused(Exception):
+    """The statement cannot be imported as a whole; shaped like the parser's error."""
+
+    def __init__(self, message: str, params: dict | None = None, *, line: int | None = None, key: str | None = None):
+        super().__init__(message % (params or {}))
+        self.message, self.params, self.line, self.key = message, params or {}, line, key
+
+
+def problem(err) -> dict:
+    """A parser or import error / warning as stored JSON."""
+    return {"message": err.message, "params": dict(err.params), "line": err.line, "key": err.key}
+
+
+# --- entries --------------------------------------------------------------------------------------
+
+
+def default_organisation() -> Organisation:
+    org = db.session.scalar(sa.select(Organisation).order_by(Organisation.id).limit(1))
+    if org is None:
+        raise ImportRefused(N_("There is no organisation to import statements for"))
+    return org
+
+
+def new_statement(source: str, filename: str, data_or_path: bytes | Path, *, actor=None) -> BankStatement:
+    """A queued statement; an upload's bytes are stored with it (any worker host can read them)."""
+    if isinstance(data_or_path, bytes):
+        digest, size = hashlib.sha256(data_or_path).hexdigest(), len(data_or_path)
+    else:
+        digest, size = _file_digest(data_or_path), data_or_path.stat().st_size
+    statement = BankStatement(
+        organisation_id=default_organisation().id,
+        source=source,
+        filename=Path(filename).name[:255] or "statement.txt",
+        sha256=digest,
+        size_bytes=size,
+        created_by_id=actor.id if actor is not None else None,
+    )
+    db.session.add(statement)
+    db.session.flush()
+    if isinstance(data_or_path, bytes):
+        db.session.add(StatementFile(statement_id=statement.id, data=data_or_path))
+    return statement
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def import_uploaded(statement_id: int) -> BankStatement:
+    """The job: import an uploaded statement from its stored bytes (safe to run again)."""
+    statement = db.session.get(BankStatement, statement_id)
+    if statement is None or statement.state in (StatementState.DONE, StatementState.FAILED):
+        return statement
+    return run(statement, BlobReader(statement_id))
+
+
+def import_path(path: Path, *, source: str = "cli", actor=None) -> BankStatement:
+    statement = new_statement(source, path.name, path, actor=actor)
+    db.session.commit()
+    with path.open("rb") as f:
+        return run(statement, f)
+
+
+class BlobReader(io.RawIOBase):
+    """Reads an uploaded statement's bytes from the database in 1 MiB slices (constant memory)."""
+
+    def __init__(self, statement_id: int, chunk: int = 1 << 20) -> None:
+        self.statement_id, self.chunk, self.pos = statement_id, chunk, 0
+        self.size = db.session.scalar(
+            sa.select(sa.func.length(StatementFile.data)).where(StatementFile.statement_id == statement_id)
+        )
+        if self.size is None:
+            raise ImportRefused(N_("The uploaded file is no longer stored: upload it again"))
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.pos >= self.size:
+            return 0
+        n = min(len(buffer), self.chunk, self.size - self.pos)
+        part = db.session.scalar(
+            sa.select(sa.func.substr(StatementFile.data, self.pos + 1, n)).where(
+                StatementFile.statement_id == self.statement_id
+            )
+        )
+        buffer[: len(part)] = part
+        self.pos += len(part)
+        return len(part)
+
+
+class Counting(io.RawIOBase):
+    """Counts the bytes read through it (the progress of the import)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw, self.count = raw, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.raw.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        self.count += n
+        return n
+
+
+# --- progress ---------------------------------------------------------------------------------------
+
+
+def _progress_key(statement_id: int) -> str:
+    return f"debitor:statement:{statement_id}:progress"
+
+
+def set_progress(statement_id: int, **values) -> None:
+    from jobs.queues import get_redis
+
+    try:
+        r = get_redis()
+        r.hset(_progress_key(statement_id), mapping=values)
+        r.expire(_progress_key(statement_id), PROGRESS_TTL)
+    except Exception:  # noqa: BLE001 - progress is a courtesy; the import goes on without Redis
+        current_app.logger.warning("could not write the progress of statement %s", statement_id)
+
+
+def get_progress(statement_id: int) -> dict[str, int]:
+    from jobs.queues import get_redis
+
+    try:
+        raw = get_redis().hgetall(_progress_key(statement_id))
+    except Exception:  # noqa: BLE001
+        return {}
+    return {k.decode(): int(v) for k, v in raw.items()}
+
+
+# --- the import ---------------------------------------------------------------------------------------
+
+
+def identity(doc, direction: Direction) -> str:
+    """The bank document's identity: payer account, number, date, amount, the day it moved."""
+    moved = doc.received_on if direction == Direction.INCOMING else doc.debited_on
+    moved = moved or doc.date
+    return f"1c|{doc.payer_account}|{doc.number}|{doc.date.isoformat()}|{doc.amount_kopecks}|{moved.isoformat()}"
+
+
+def run(statement: BankStatement, stream: BinaryIO) -> BankStatement:
+    """Import ``stream`` as ``statement`` in one transaction; the statement ends done or failed."""
+    sid = statement.id
+    statement.state, statement.started_at = StatementState.RUNNING, utcnow()
+    db.session.commit()
+    counting = Counting(stream)
+    try:
+        result = Importer(statement, counting).run()
+    except (StatementError, ImportRefused) as err:
+        db.session.rollback()
+        statement = db.session.get(BankStatement, sid)
+        statement.state, statement.error, statement.finished_at = StatementState.FAILED, problem(err), utcnow()
+        db.session.execute(sa.delete(StatementFile).where(StatementFile.statement_id == sid))
+        db.session.commit()
+        set_progress(sid, bytes=counting.count, documents=0, done=1)
+        return statement
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()  # the reading transaction (and its advisory lock); the writer has committed
+    db.session.execute(sa.delete(StatementFile).where(StatementFile.statement_id == sid))
+    db.session.commit()
+    result = db.session.get(BankStatement, sid)
+    db.session.refresh(result)
+    set_progress(sid, bytes=counting.count, documents=result.documents_read, done=1)
+    return result
+
+
+class Importer:
+    def __init__(self, statement: BankStatement, stream: Counting) -> None:
+        self.statement, self.stream = statement, stream
+        self.is_pg = db.engine.dialect.name == "postgresql"
+        self.threshold = int(current_app.config.get("ONEC_MATCH_THRESHOLD", 80))
+        self.summary = Counter()
+        self.totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # account -> [in, out]
+        self.seen: set[str] = set()
+        self.accounts: dict[str, int] = {}
+        self.org_id: int | None = None
+        self.paid_on: dict[int, date] = {}  # invoice id -> the day the payment that settled it came
+        self.sink = None
+
+    # the steps
+
+    def run(self) -> BankStatement:
+        self.sink = PostgresWriter(db.engine) if self.is_pg else SessionSink()
+        try:
+            return self._run()
+        except InvoicesChanged as exc:
+            self.sink.abort()
+            raise ImportRefused(
+                N_("Invoices this statement pays were changed by someone else during the import; nothing was "
+                   "imported: import it again"),
+            ) from exc  # fmt: skip
+        except BaseException:
+            self.sink.abort()
+            raise
+
+    def _run(self) -> BankStatement:
+        reader = StatementReader(self.stream)
+        header = reader.header
+        self.accounts = dict(db.session.execute(sa.select(BankAccount.account, BankAccount.organisation_id)).all())
+        listed = [a for a in header.accounts if a]
+        ours = [a for a in listed if a in self.accounts]
+        if listed and not ours:
+            raise ImportRefused(
+                N_("The statement is for account %(accounts)s, which is not an account of ours"),
+                {"accounts": ", ".join(listed)},
+                key="РасчСчет",
+            )
+        if ours:
+            self._set_org(self.accounts[ours[0]])
+        batch: list = []
+        for doc in reader:
+            batch.append(doc)
+            if len(batch) >= BATCH:
+                self._batch(batch)
+                batch = []
+                set_progress(self.statement.id, bytes=self.stream.count, documents=self.summary["documents"])
+        self._batch(batch)
+        warnings = [problem(w) for w in reader.warnings]
+        if self.org_id is None:  # no account listed and no documents: look at the balance sections
+            known = [s.account for s in reader.sections if s.account in self.accounts]
+            if reader.sections and not known:
+                accounts = ", ".join(s.account for s in reader.sections)
+                raise ImportRefused(
+                    N_("The statement is for account %(accounts)s, which is not an account of ours"),
+                    {"accounts": accounts},
+                    key="РасчСчет",
+                )
+            if known:
+                self._set_org(self.accounts[known[0]])
+        mismatches = self._check_sections(reader.sections)
+        if mismatches and not reader.finished:
+            raise ImportRefused(
+                N_("The file ends without КонецФайла and its documents do not add up to the statement's totals: "
+                   "it looks cut off. Nothing was imported."),
+            )  # fmt: skip
+        warnings += mismatches
+        return self._finish(reader, header, warnings)
+
+    def _set_org(self, org_id: int) -> None:
+        if self.org_id is None:
+            self.org_id = org_id
+            self.directory = Directory(org_id)
+            self.book = Book(org_id)  # no row locks: the writer updates by deltas (payments.bulk)
+            if self.is_pg:  # one import per organisation at a time: two overlapping statements never race
+                db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(7_300_000 + org_id)))
+
+    def _direction(self, doc) -> Direction:
+        if doc.payee_account in self.accounts:
+            return Direction.INCOMING
+        if doc.payer_account in self.accounts:
+            return Direction.OUTGOING
+        raise ImportRefused(
+            N_("Document № %(number)s of %(date)s is neither to nor from an account of ours (%(payer)s → %(payee)s)"),
+            {"number": doc.number, "date": doc.date.strftime("%d.%m.%Y"), "payer": doc.payer_account or "—",
+             "payee": doc.payee_account or "—"},
+            line=doc.line,
+        )  # fmt: skip
+
+    def _batch(self, docs: list) -> None:
+        if not docs:
+            return
+        rows = []
+        for doc in docs:
+            direction = self._direction(doc)
+            account = doc.payee_account if direction == Direction.INCOMING else doc.payer_account
+            self._set_org(self.accounts[account])
+            if self.accounts[account] != self.org_id:
+                raise ImportRefused(
+                    N_("The statement mixes accounts of different organisations"), line=doc.line, key="РасчСчет"
+                )
+            self.summary["documents"] += 1
+            self.totals[account][0 if direction == Direction.INCOMING else 1] += doc.amount_kopecks
+            rows.append((doc, direction, account, identity(doc, direction)))
+        keys = [key for *_, key in rows]
+        existing = self._known_keys(keys)
+        fresh = []
+        for doc, direction, account, key in rows:
+            if key in existing or key in self.seen:
+                self.summary["duplicates_skipped"] += 1
+                continue
+            self.seen.add(key)
+            fresh.append((doc, direction, account, key))
+        inns = [d.payer_inn if dr == Direction.INCOMING else d.payee_inn for d, dr, *_ in fresh]
+        self.directory.prefetch(inns)
+        clients = {self.directory.client_for_inn(i) for i in inns} - {None}
+        self.book.prefetch(c for cid in clients for c in self.directory.group(cid))
+        refs = {}
+        for doc, direction, _account, key in fresh:
+            if direction == Direction.INCOMING:
+                day = doc.received_on or doc.date
+                refs[key] = extract(doc.purpose, default_year=day.year)
+        lookup: set[int] = set()  # numbers named that are not the payer's open invoices: paid, another's, none
+        for doc, direction, _account, key in fresh:
+            if direction == Direction.INCOMING and refs[key].invoices:
+                numbers = [ref.number for ref in refs[key].invoices]
+                cid = self.directory.client_for_inn(doc.payer_inn)
+                lookup |= set(numbers) if cid is None else self.book.unresolved(self.directory.group(cid), numbers)
+        self.book.prefetch_numbers(lookup)
+        self._write(fresh, refs)
+
+    def _known_keys(self, keys: list[str]) -> set[str]:
+        """Which of these bank documents are recorded already (one array parameter on PostgreSQL)."""
+        if self.is_pg:
+            raw = db.session.connection().connection.dbapi_connection
+            with raw.cursor() as cur:
+                return {k for (k,) in cur.execute(KNOWN_KEYS_SQL, (keys,))}
+        return set(db.session.scalars(sa.select(Payment.external_key).where(Payment.external_key.in_(keys))))
+
+    def _write(self, fresh: list, refs: dict) -> None:
+        payments, plans = [], []
+        now = utcnow()
+        for doc, direction, account, key in fresh:
+            incoming = direction == Direction.INCOMING
+            row = {
+                "organisation_id": self.org_id,
+                "external_key": key,
+                "source": "onec",
+                "direction": direction,
+                "our_account": account,
+                "statement_id": self.statement.id,
+                "statement_line": doc.line,
+                "received_on": (doc.received_on if incoming else doc.debited_on) or doc.date,
+                "amount_kopecks": doc.amount_kopecks,
+                "applied_kopecks": 0,
+                "currency": "RUB",
+                "payer_name": (doc.payer_name if incoming else doc.payee_name)[:300],
+                "payer_inn": (doc.payer_inn if incoming else doc.payee_inn)[:12],
+                "payer_account": (doc.payer_account if incoming else doc.payee_account)[:20],
+                "payer_bik": (doc.payer_bik if incoming else doc.payee_bik)[:9],
+                "doc_number": doc.number[:40],
+                "doc_date": doc.date,
+                "purpose": doc.purpose,
+                "state": PaymentState.UNMATCHED,
+                "client_id": None,
+                "match_confidence": None,
+                "match_reasons": [],
+                "created_at": now,
+            }
+            plan = None
+            if not incoming:
+                self.summary["outgoing"] += 1
+                self.summary["outgoing_kopecks"] += doc.amount_kopecks
+                row["client_id"] = self.directory.client_for_inn(row["payer_inn"])
+            else:
+                self.summary["incoming"] += 1
+                self.summary["incoming_kopecks"] += doc.amount_kopecks
+                plan = self._match(row, refs[key])
+            payments.append(row)
+            plans.append(plan)
+        if not payments:
+            return
+        ids = self.sink.insert(Payment.__table__, payments, with_ids=True)
+        # The payment row itself records its arrival (statement, line, time); the timeline gets what it did.
+        allocations, events, added = [], [], defaultdict(int)
+        for pid, row, plan in zip(ids, payments, plans, strict=True):
+            if plan is None:
+                continue
+            for inv, amount in plan.allocations:
+                allocations.append(
+                    {"payment_id": pid, "invoice_id": inv.id, "amount_kopecks": amount, "created_at": now}
+                )
+                added[inv.id] += amount
+                events.append(
+                    {"occurred_at": now, "kind": "payment_applied", "visibility": Visibility.CLIENT,
+                     "client_id": inv.client_id, "invoice_id": inv.id, "payment_id": pid,
+                     "data": {"amount": amount, "reason": "auto", "confidence": plan.confidence,
+                              "payment_date": row["received_on"].isoformat()}}
+                )  # fmt: skip
+        self.sink.insert(PaymentAllocation.__table__, allocations)
+        self.sink.add_paid([(ident, delta, self.paid_on.get(ident)) for ident, delta in added.items()])
+        self.sink.insert(Event.__table__, events)
+
+    def _match(self, row: dict, refs) -> Proposal | None:
+        facts = Facts(row["amount_kopecks"], row["currency"], row["payer_inn"], row["purpose"], row["received_on"])
+        proposals = propose(facts, self.directory, self.book, refs)
+        known = self.directory.client_for_inn(row["payer_inn"])
+        row["client_id"] = known
+        if not proposals:
+            self.summary["unmatched"] += 1
+            row["match_reasons"] = [r.as_dict() for r in _unknown_reasons(facts)]
+            return None
+        best = proposals[0]
+        row["match_confidence"] = best.confidence
+        row["match_reasons"] = [r.as_dict() for r in best.reasons]
+        if best.confidence < self.threshold:
+            self.summary["partially_matched"] += 1  # to the clerk's queue, with suggestions
+            return None
+        self.summary["matched"] += 1
+        row["client_id"] = best.client_id
+        applied = 0
+        for inv, amount in best.allocations:
+            inv.paid += amount
+            applied += amount
+            inv.state = "paid" if inv.paid >= inv.total else "partially_paid"
+            if inv.state == "paid":
+                self.paid_on[inv.id] = row["received_on"]
+        row["applied_kopecks"] = applied
+        if applied == 0:
+            row["state"] = PaymentState.UNMATCHED
+        elif applied < row["amount_kopecks"]:
+            row["state"] = PaymentState.PARTIALLY_APPLIED
+        else:
+            row["state"] = PaymentState.APPLIED
+        if best.credit:
+            self.summary["credit_kopecks"] += best.credit
+        return best
+
+    def _check_sections(self, sections) -> list[dict]:
+        """The bank's own totals against the documents; each disagreement is a warning naming the line."""
+        out = []
+        for s in sections:
+            if s.account not in self.accounts:
+                continue
+            got_in, got_out = self.totals.get(s.account, [0, 0])
+            for key, stated, got in (
+                ("ВсегоПоступило", s.received_kopecks, got_in),
+                ("ВсегоСписано", s.debited_kopecks, got_out),
+            ):
+                if stated is not None and stated != got:
+                    out.append(
+                        {"message": N_("%(key)s for account %(account)s is %(stated_kopecks)s, the documents add up to "
+                                       "%(got_kopecks)s"),
+                         "params": {"key": key, "account": s.account, "stated_kopecks": stated, "got_kopecks": got},
+                         "line": s.line, "key": key}
+                    )  # fmt: skip
+            balances = (s.opening_kopecks, s.received_kopecks, s.debited_kopecks, s.closing_kopecks)
+            if None not in balances and balances[0] + balances[1] - balances[2] != balances[3]:
+                out.append(
+                    {"message": N_("The balances of account %(account)s do not add up: opening + received − "
+                                   "debited ≠ closing"),
+                     "params": {"account": s.account}, "line": s.line, "key": "КонечныйОстаток"}
+                )  # fmt: skip
+        return out
+
+    def _finish(self, reader, header, warnings: list[dict]) -> BankStatement:
+        st = self.statement
+        values = {
+            "organisation_id": self.org_id or st.organisation_id,
+            "state": StatementState.DONE,
+            "finished_at": utcnow(),
+            "encoding": reader.encoding,
+            "date_from": header.date_from,
+            "date_to": header.date_to,
+            "accounts": sorted({*(a for a in header.accounts if a in self.accounts), *self.totals}),
+            "bytes_read": self.stream.count,
+            "documents_read": self.summary["documents"],
+            "sections": [
+                {"account": s.account, "line": s.line, "date_from": s.date_from and s.date_from.isoformat(),
+                 "date_to": s.date_to and s.date_to.isoformat(), "opening": s.opening_kopecks,
+                 "received": s.received_kopecks, "debited": s.debited_kopecks, "closing": s.closing_kopecks,
+                 "documents_received": self.totals.get(s.account, [0, 0])[0],
+                 "documents_debited": self.totals.get(s.account, [0, 0])[1]}
+                for s in reader.sections
+            ],
+            "warnings": warnings,
+            "summary": summary_of(self.summary, len(warnings)),
+            "error": None,
+        }  # fmt: skip
+        self.sink.finish(st, values)
+        return st
+
+
+SUMMARY_KEYS = (
+    "documents",
+    "incoming",
+    "incoming_kopecks",
+    "outgoing",
+    "outgoing_kopecks",
+    "matched",
+    "partially_matched",
+    "unmatched",
+    "duplicates_skipped",
+    "credit_kopecks",
+)
+
+
+def summary_of(counter: Counter, warnings: int) -> dict:
+    out = {k: int(counter.get(k, 0)) for k in SUMMARY_KEYS}
+    out["warnings"] = warnings
+    return out
+
+
+def _unknown_reasons(facts: Facts) -> list[Reason]:
+    refs = extract(facts.purpose, default_year=facts.received_on.year)
+    reasons = [
+        Reason(N_("No client has the payer's INN %(inn)s"), {"inn": facts.payer_inn})
+        if facts.payer_inn
+        else Reason(N_("The payer has no INN"))
+    ]
+    if not refs.invoices:
+        reasons.append(Reason(N_("The purpose names no invoice")))
+    return reasons
+
+
+def statement_json(statement: BankStatement) -> str:
+    """The CLI's JSON: the summary, warnings and error of an import."""
+    return json.dumps(
+        {
+            "statement": statement.id,
+            "file": statement.filename,
+            "state": statement.state.value,
+            **(statement.summary or {}),
+            "warnings_list": [_english(w) for w in statement.warnings or []],
+            "error": _english(statement.error) if statement.error else None,
+        },
+        ensure_ascii=False,
+        indent=2,
+    )
+
+
+def _english(p: dict) -> str:
+    text = p["message"] % p.get("params", {})
+    where = ", ".join(x for x in (f"line {p['line']}" if p.get("line") else "", p.get("key") or "") if x)
+    return f"{where}: {text}" if where else text
+
+
+def stale_queued_ids(minutes: int = 1) -> list[int]:
+    """Uploads still queued ``minutes`` after they came (the job was never enqueued or was lost)."""
+    from datetime import timedelta
+
+    cutoff = utcnow() - timedelta(minutes=minutes)
+    q = sa.select(BankStatement.id).where(
+        BankStatement.state == StatementState.QUEUED,
+        BankStatement.source == "upload",
+        BankStatement.created_at < cutoff,
+    )
+    return list(db.session.scalars(q.order_by(BankStatement.id)))

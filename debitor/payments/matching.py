@@ -1,0 +1,490 @@
+"""Matching a bank payment to what it pays, with reasons a clerk can read.
+
+The matcher works on plain facts held in memory — the payer's client (by INN, any of the client's INNs;
+an agency paying also for its sub-clients), the open invoices of that group oldest first, and the
+invoice references written in the purpose text (``payments.purpose``) — so that one payment on the
+clerk's screen and a hundred thousand in a statement import go through the same rules. The import
+fetches the facts for a batch at once (``Directory.prefetch``, ``Book.prefetch``).
+
+A proposal allocates the payment to invoices (referenced ones first, then the oldest) and keeps what
+is left as the client's credit; it carries a confidence 0–100 and its reasons. At or above the
+configured threshold (``ONEC_MATCH_THRESHOLD``) the import applies it; below, the payment waits in the
+clerk's queue with the ranked proposals as suggestions.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+
+from debitor.clients.models import Client, ClientInn
+from debitor.db import db, in_values
+from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind, InvoiceState
+from debitor.payments.purpose import PurposeRefs, extract
+from debitor.schemas import N_
+
+EXACT, REFERENCED_ALL, REFERENCED_PARTIAL, REFERENCED_OVER = 98, 97, 90, 88
+AMOUNT_ONE, AMOUNT_OLDEST, CREDIT_ONLY, OLDEST_FIRST = 90, 85, 90, 60
+UNKNOWN_PAYER_REFERENCED, UNKNOWN_PAYER_AMOUNT = 70, 45
+DOUBT_PENALTY = 15  # a referenced number that is missing, paid or another client's
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One human-readable reason: an English msgid with %(name)s placeholders and its values."""
+
+    message: str
+    params: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {"message": self.message, "params": self.params}
+
+
+@dataclass(slots=True, eq=False)
+class OpenInvoice:
+    """What matching needs of an invoice; ``paid`` moves as a batch applies payments."""
+
+    id: int
+    client_id: int
+    number_seq: int
+    number_year: int
+    issued_on: date
+    total: int
+    paid: int
+    currency: str
+    state: str = InvoiceState.ISSUED.value
+
+    @property
+    def outstanding(self) -> int:
+        return max(self.total - self.paid, 0) if self.state in OPEN_VALUES else 0
+
+    @property
+    def number(self) -> str:
+        return str(self.number_seq)
+
+
+OPEN_VALUES = {s.value for s in OPEN_STATES}
+
+
+@dataclass
+class Proposal:
+    client_id: int | None
+    allocations: list[tuple[OpenInvoice, int]]
+    credit: int  # left on the payment as the client's credit
+    confidence: int
+    reasons: list[Reason]
+
+    @property
+    def key(self) -> tuple:
+        return (self.client_id, tuple((inv.id, amount) for inv, amount in self.allocations))
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The payment as the matcher sees it."""
+
+    amount: int
+    currency: str
+    payer_inn: str
+    purpose: str
+    received_on: date
+
+
+class Directory:
+    """Clients by INN (main and extra INNs) and agencies' sub-clients, fetched on demand and cached."""
+
+    def __init__(self, organisation_id: int) -> None:
+        self.organisation_id = organisation_id
+        self._by_inn: dict[str, int | None] = {}
+        self._names: dict[int, str] = {}
+        self._children: dict[int, list[int]] = {}
+
+    def prefetch(self, inns: Iterable[str]) -> None:
+        wanted = {i for i in inns if i and i not in self._by_inn}
+        if not wanted:
+            return
+        for inn in wanted:
+            self._by_inn[inn] = None
+        rows = db.session.execute(
+            sa.select(Client.inn, Client.id, Client.short_name).where(
+                Client.organisation_id == self.organisation_id, in_values(Client.inn, wanted)
+            )
+        )
+        for inn, cid, name in rows:
+            self._by_inn[inn] = cid
+            self._names[cid] = name
+        extra = db.session.execute(
+            sa.select(ClientInn.inn, Client.id, Client.short_name)
+            .join(Client, Client.id == ClientInn.client_id)
+            .where(Client.organisation_id == self.organisation_id, in_values(ClientInn.inn, wanted))
+        )
+        for inn, cid, name in extra:
+            if self._by_inn.get(inn) is None:
+                self._by_inn[inn] = cid
+                self._names[cid] = name
+        self._load_children([c for c in self._by_inn.values() if c is not None and c not in self._children])
+
+    def _load_children(self, parents: list[int]) -> None:
+        if not parents:
+            return
+        for pid in parents:
+            self._children[pid] = []
+        rows = db.session.execute(
+            sa.select(Client.parent_id, Client.id, Client.short_name)
+            .where(in_values(Client.parent_id, parents))
+            .order_by(Client.id)
+        )
+        for pid, cid, name in rows:
+            self._children[pid].append(cid)
+            self._names[cid] = name
+
+    def client_for_inn(self, inn: str) -> int | None:
+        if not inn:
+            return None
+        if inn not in self._by_inn:
+            self.prefetch([inn])
+        return self._by_inn[inn]
+
+    def group(self, client_id: int) -> list[int]:
+        """The client and, for an agency, its sub-clients: whose invoices its payment may settle."""
+        if client_id not in self._children:
+            self._load_children([client_id])
+        return [client_id, *self._children[client_id]]
+
+    def name(self, client_id: int) -> str:
+        if client_id not in self._names:
+            self._names[client_id] = db.session.scalar(sa.select(Client.short_name).where(Client.id == client_id))
+        return self._names[client_id]
+
+
+INVOICE_COLUMNS = (
+    Invoice.id,
+    Invoice.client_id,
+    Invoice.number_seq,
+    Invoice.number_year,
+    Invoice.issued_on,
+    Invoice.total_kopecks,
+    Invoice.paid_kopecks,
+    Invoice.currency,
+    Invoice.state,
+)
+
+
+OPEN_SQL = (
+    "SELECT id, client_id, number_seq, number_year, issued_on, total_kopecks, paid_kopecks, currency, state "
+    "FROM invoices WHERE client_id = ANY(%s) AND state IN ('issued', 'partially_paid') AND kind = 'invoice' "
+    "ORDER BY issued_on, id"
+)
+OPEN_SQL_LOCKED = OPEN_SQL + " FOR UPDATE"
+
+
+def _open_invoice(row) -> OpenInvoice:
+    state = row[8].value if hasattr(row[8], "value") else row[8]
+    return OpenInvoice(*row[:8], state=state)
+
+
+class Book:
+    """Open invoices per client (oldest first) and invoices by number, fetched on demand and cached.
+
+    ``lock=True`` (an import on PostgreSQL) reads open invoices FOR UPDATE, so that a clerk applying a
+    payment at the same moment waits instead of both counting the same outstanding amount."""
+
+    def __init__(self, organisation_id: int, *, lock: bool = False) -> None:
+        self.organisation_id = organisation_id
+        self.lock = lock
+        self._open: dict[int, list[OpenInvoice]] = {}
+        self._by_number: dict[int, list[OpenInvoice]] = {}
+        self._by_id: dict[int, OpenInvoice] = {}
+
+    def _known(self, inv: OpenInvoice) -> OpenInvoice:
+        return self._by_id.setdefault(inv.id, inv)
+
+    def prefetch(self, client_ids: Iterable[int]) -> None:
+        wanted = sorted({c for c in client_ids if c not in self._open})
+        if not wanted:
+            return
+        for cid in wanted:
+            self._open[cid] = []
+        if db.session.get_bind().dialect.name == "postgresql":  # the import's hot read: straight psycopg rows
+            sql = OPEN_SQL_LOCKED if self.lock else OPEN_SQL
+            raw = db.session.connection().connection.dbapi_connection
+            with raw.cursor() as cur:
+                for row in cur.execute(sql, (wanted,)):
+                    inv = self._known(OpenInvoice(*row))
+                    self._open[inv.client_id].append(inv)
+            return
+        q = (
+            sa.select(*INVOICE_COLUMNS)
+            .where(
+                in_values(Invoice.client_id, wanted),
+                Invoice.state.in_(list(OPEN_STATES)),
+                Invoice.kind == InvoiceKind.INVOICE,
+            )
+            .order_by(Invoice.issued_on, Invoice.id)
+        )
+        if self.lock:
+            q = q.with_for_update()
+        for row in db.session.execute(q):
+            inv = self._known(_open_invoice(row))
+            self._open[inv.client_id].append(inv)
+
+    def prefetch_numbers(self, numbers: Iterable[int]) -> None:
+        wanted = sorted({n for n in numbers if n not in self._by_number and 0 < n < 2**31})
+        if not wanted:
+            return
+        for n in wanted:
+            self._by_number[n] = []
+        q = sa.select(*INVOICE_COLUMNS).where(
+            Invoice.organisation_id == self.organisation_id,
+            Invoice.kind == InvoiceKind.INVOICE,
+            in_values(Invoice.number_seq, wanted),
+        )
+        for row in db.session.execute(q):
+            inv = self._known(_open_invoice(row))
+            self._by_number[inv.number_seq].append(inv)
+
+    def open_for(self, client_ids: list[int]) -> list[OpenInvoice]:
+        """The clients' invoices that still owe something, oldest first."""
+        self.prefetch(client_ids)
+        found = [inv for cid in client_ids for inv in self._open[cid] if inv.paid < inv.total]
+        if len(client_ids) > 1:  # each client's list is in order already
+            found.sort(key=lambda inv: (inv.issued_on, inv.id))
+        return found
+
+    def settled(self, client_ids: Iterable[int], number: int) -> list[OpenInvoice]:
+        """The clients' invoices with this number that were open when read and are paid now."""
+        found = (i for cid in client_ids for i in self._open.get(cid, ()))
+        return [i for i in found if i.number_seq == number and i.paid >= i.total]
+
+    def unresolved(self, client_ids: list[int], numbers: Iterable[int]) -> set[int]:
+        """Of the numbers, those that are not numbers of the clients' open invoices (to look up)."""
+        own = {inv.number_seq for cid in client_ids for inv in self._open.get(cid, ())}
+        return {n for n in numbers if n not in own}
+
+    def numbered(self, number: int) -> list[OpenInvoice]:
+        self.prefetch_numbers([number])
+        return self._by_number.get(number, [])
+
+
+def propose(facts: Facts, directory: Directory, book: Book, refs: PurposeRefs | None = None) -> list[Proposal]:
+    """Ranked proposals for one payment (best first); empty when nothing points anywhere. ``refs``: the
+    purpose's references when the caller has already read them."""
+    if refs is None:
+        refs = extract(facts.purpose, default_year=facts.received_on.year)
+    client_id = directory.client_for_inn(facts.payer_inn)
+    reasons: list[Reason] = []
+    if client_id is not None:
+        reasons.append(
+            Reason(
+                N_("Payer INN %(inn)s is the client %(client)s"),
+                {"inn": facts.payer_inn, "client": directory.name(client_id)},
+            )
+        )
+        group = directory.group(client_id)
+        if len(group) > 1:
+            reasons.append(Reason(N_("An agency: its sub-clients' invoices count too")))
+        return _known_client(facts, refs, client_id, group, reasons, directory, book)
+    if facts.payer_inn:
+        reasons.append(Reason(N_("No client has the payer's INN %(inn)s"), {"inn": facts.payer_inn}))
+    else:
+        reasons.append(Reason(N_("The payer has no INN")))
+    return _unknown_client(facts, refs, reasons, directory, book)
+
+
+def _resolve(refs, candidates: list[OpenInvoice], group: set[int], book: Book, reasons: list[Reason]):
+    """The referenced invoices among the open ones, and whether any reference was doubtful."""
+    found: list[OpenInvoice] = []
+    doubtful = False
+    for ref in refs.invoices:
+        same = [
+            inv
+            for inv in candidates
+            if inv.number_seq == ref.number and (ref.year is None or inv.number_year == ref.year)
+        ]
+        if ref.on is not None and len(same) > 1:
+            same = [inv for inv in same if inv.issued_on == ref.on] or same
+        if same:
+            inv = max(same, key=lambda i: (i.issued_on, i.id))  # several years: the latest
+            if inv not in found:
+                found.append(inv)
+                if ref.on is not None and inv.issued_on != ref.on:
+                    doubtful = True
+                    reasons.append(
+                        Reason(
+                            N_("Invoice № %(number)s is dated %(issued_on)s, the purpose says %(said_on)s"),
+                            {
+                                "number": inv.number,
+                                "issued_on": inv.issued_on.isoformat(),
+                                "said_on": ref.on.isoformat(),
+                            },
+                        )
+                    )
+                else:
+                    reasons.append(Reason(N_("The purpose names invoice № %(number)s"), {"number": inv.number}))
+            continue
+        doubtful = True
+        mine = [i for i in book.settled(group, ref.number) if ref.year is None or i.number_year == ref.year]
+        others = [] if mine else [i for i in book.numbered(ref.number) if ref.year is None or i.number_year == ref.year]
+        mine = mine or [i for i in others if i.client_id in group]
+        if mine:
+            reasons.append(
+                Reason(N_("Invoice № %(number)s named in the purpose is already paid"), {"number": ref.number})
+            )
+        elif others:
+            reasons.append(
+                Reason(N_("Invoice № %(number)s named in the purpose is another client's"), {"number": ref.number})
+            )
+        else:
+            reasons.append(Reason(N_("There is no invoice № %(number)s"), {"number": ref.number}))
+    return found, doubtful
+
+
+def _allocate(amount: int, first: list[OpenInvoice], rest: list[OpenInvoice]) -> tuple[list, int]:
+    left, out = amount, []
+    for inv in [*first, *(i for i in rest if i not in first)]:
+        if left <= 0:
+            break
+        take = min(left, inv.outstanding)
+        if take > 0:
+            out.append((inv, take))
+            left -= take
+    return out, left
+
+
+def _known_client(facts, refs, client_id, group, reasons, directory, book) -> list[Proposal]:
+    candidates = [i for i in book.open_for(group) if i.currency == facts.currency]
+    referenced, doubtful = _resolve(refs, candidates, set(group), book, reasons)
+    out: list[Proposal] = []
+    amount = facts.amount
+    if referenced:
+        owed = sum(i.outstanding for i in referenced)
+        allocations, credit = _allocate(amount, referenced, candidates)
+        if owed == amount:
+            conf = EXACT if len(referenced) == 1 else REFERENCED_ALL
+            why = Reason(N_("The amount equals what the named invoices still owe"))
+        elif amount < owed:
+            conf = REFERENCED_PARTIAL
+            why = Reason(N_("A partial payment: the named invoices owe %(owed_kopecks)s"), {"owed_kopecks": owed})
+        else:
+            conf = REFERENCED_OVER
+            why = Reason(
+                N_("More than the named invoices owe: the rest goes to the oldest open invoices, then to credit")
+            )
+        if doubtful:
+            conf -= DOUBT_PENALTY
+        out.append(Proposal(client_id, allocations, credit, conf, [*reasons, why]))
+    else:
+        exact = [i for i in candidates if i.outstanding == amount]
+        for n, inv in enumerate(exact[:3]):
+            conf = AMOUNT_ONE if len(exact) == 1 and not doubtful else AMOUNT_ONE - 20 - n
+            why = Reason(N_("The amount equals what invoice № %(number)s still owes"), {"number": inv.number})
+            out.append(Proposal(client_id, [(inv, amount)], 0, conf, [*reasons, why]))
+        if candidates:
+            allocations, credit = _allocate(amount, [], candidates)
+            running = 0
+            oldest_exact = False
+            for k, inv in enumerate(candidates):
+                running += inv.outstanding
+                if running == amount:
+                    oldest_exact = k > 0  # one invoice is the exact case above
+                    break
+                if running > amount:
+                    break
+            if oldest_exact:
+                conf, why = AMOUNT_OLDEST, Reason(N_("The amount equals what the oldest open invoices owe"))
+            elif doubtful:
+                conf = OLDEST_FIRST
+                why = Reason(N_("None of the named invoices is open: oldest open invoices first"))
+            else:
+                conf, why = OLDEST_FIRST, Reason(N_("No invoice is named: oldest open invoices first"))
+            if doubtful:
+                conf = min(conf, OLDEST_FIRST) - DOUBT_PENALTY
+            out.append(Proposal(client_id, allocations, credit, conf, [*reasons, why]))
+        else:
+            why = Reason(N_("The client owes nothing now: the payment is kept as the client's credit"))
+            conf = CREDIT_ONLY - (DOUBT_PENALTY if doubtful else 0)
+            out.append(Proposal(client_id, [], amount, conf, [*reasons, why]))
+    return _ranked(out)
+
+
+def _unknown_client(facts, refs, reasons, directory, book) -> list[Proposal]:
+    out: list[Proposal] = []
+    for ref in refs.invoices:
+        hits = [
+            i
+            for i in book.numbered(ref.number)
+            if i.outstanding > 0 and i.currency == facts.currency and (ref.year is None or i.number_year == ref.year)
+        ]
+        if ref.on is not None:
+            hits = [i for i in hits if i.issued_on == ref.on] or hits
+        for inv in hits[:3]:
+            why = [
+                Reason(
+                    N_("The purpose names invoice № %(number)s of %(client)s"),
+                    {"number": inv.number, "client": directory.name(inv.client_id)},
+                )
+            ]
+            conf = UNKNOWN_PAYER_REFERENCED
+            if inv.outstanding == facts.amount:
+                why.append(Reason(N_("The amount equals what the invoice still owes")))
+            else:
+                conf -= 10
+            take = min(inv.outstanding, facts.amount)
+            out.append(Proposal(inv.client_id, [(inv, take)], facts.amount - take, conf, [*reasons, *why]))
+    return _ranked(out)
+
+
+def _ranked(proposals: list[Proposal]) -> list[Proposal]:
+    if len(proposals) < 2:
+        return proposals
+    seen, out = set(), []
+    for p in sorted(proposals, key=lambda p: -p.confidence):
+        if p.key not in seen:
+            seen.add(p.key)
+            out.append(p)
+    return out
+
+
+def by_amount(facts: Facts, organisation_id: int, limit: int = 5) -> list[OpenInvoice]:
+    """Open invoices (any client) owing exactly the payment's amount: suggestions for an unknown payer,
+    looked up for one payment on the clerk's screen, not in an import."""
+    q = (
+        sa.select(*INVOICE_COLUMNS)
+        .where(
+            Invoice.organisation_id == organisation_id,
+            Invoice.state.in_(list(OPEN_STATES)),
+            Invoice.kind == InvoiceKind.INVOICE,
+            Invoice.currency == facts.currency,
+            Invoice.total_kopecks - Invoice.paid_kopecks == facts.amount,
+        )
+        .order_by(Invoice.issued_on, Invoice.id)
+        .limit(limit)
+    )
+    return [_open_invoice(row) for row in db.session.execute(q)]
+
+
+def suggestions(facts: Facts, organisation_id: int) -> list[Proposal]:
+    """What the clerk's queue shows for one payment: the matcher's proposals, and for a payer nobody
+    knows, the invoices that owe exactly this amount."""
+    directory, book = Directory(organisation_id), Book(organisation_id)
+    out = propose(facts, directory, book)
+    if directory.client_for_inn(facts.payer_inn) is None:
+        for inv in by_amount(facts, organisation_id):
+            why = Reason(
+                N_("Only the amount agrees: invoice № %(number)s of %(client)s owes exactly this"),
+                {"number": inv.number, "client": directory.name(inv.client_id)},
+            )
+            out.append(Proposal(inv.client_id, [(inv, facts.amount)], 0, UNKNOWN_PAYER_AMOUNT, [why]))
+    return _ranked(out)
+
+
+def grouped(proposal: Proposal) -> dict[int, int]:
+    """Amount per invoice id of a proposal."""
+    out: dict[int, int] = defaultdict(int)
+    for inv, amount in proposal.allocations:
+        out[inv.id] += amount
+    return dict(out)

@@ -1,0 +1,372 @@
+"""Importing 1C bank statements: matching with reasons, cash application, idempotency, bad files, the
+three entries (service, CLI, exchange folder)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from debitor.db import db
+from debitor.invoices.models import Invoice, InvoiceState
+from debitor.payments.importing import import_path, new_statement, run
+from debitor.payments.models import BankStatement, Direction, Payment, PaymentAllocation, PaymentState, StatementState
+from debitor.payments.services import unapplied_credit
+from debitor.timeline.models import Event
+from tests import factories as f
+from tests.onec_files import Doc, statement_bytes
+
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "onec"
+ISSUED_ON = date(2026, 2, 2)
+
+
+def _import(data: bytes, name: str = "kl_to_1c.txt") -> BankStatement:
+    statement = new_statement("cli", name, data)
+    db.session.commit()
+    return run(statement, io.BytesIO(data))
+
+
+@pytest.fixture
+def org():
+    o = f.organisation()
+    db.session.commit()
+    return o
+
+
+def _inv(org, client, amount: int, on: date = ISSUED_ON) -> Invoice:
+    return f.issued(org, client, on=on, lines=((1, amount),))
+
+
+def _payment(line_number: int | None = None, **where) -> Payment:
+    q = sa.select(Payment)
+    for k, v in where.items():
+        q = q.where(getattr(Payment, k) == v)
+    return db.session.scalars(q).one()
+
+
+def test_exact_reference_is_applied_with_reasons(org):
+    c = f.client(org, "Альфа")
+    inv = _inv(org, c, 120_000_00)
+    db.session.commit()
+    text = f"Оплата по счету № {inv.number} от {inv.issued_on:%d.%m.%Y} за рекламу. В т.ч. НДС 22% 21639.34"
+    st = _import(statement_bytes([Doc("101", "120000.00", text, payer_inn=c.inn)]))
+    assert st.state == StatementState.DONE, st.error
+    assert st.summary["matched"] == 1 and st.summary["unmatched"] == 0
+    db.session.refresh(inv)
+    assert inv.state == InvoiceState.PAID and inv.paid_kopecks == 120_000_00 and inv.paid_on == date(2026, 3, 2)
+    p = _payment(doc_number="101")
+    assert p.state == PaymentState.APPLIED and p.client_id == c.id and p.match_confidence >= 95
+    reasons = [r["message"] for r in p.match_reasons]
+    assert any("Payer INN" in r for r in reasons) and any("names invoice" in r for r in reasons)
+    kinds = db.session.scalars(sa.select(Event.kind).where(Event.invoice_id == inv.id)).all()
+    assert "payment_applied" in kinds
+
+
+@pytest.mark.parametrize(
+    "purpose",
+    [
+        "Оплата по счету №{n} от {d}",
+        "по сч. {n}",
+        "Опл. счета N{n} за услуги",
+        "сч.{n} от {d}",
+        "ОПЛАТА ПО СЧ.№ {n} ОТ {d}Г. НДС НЕ ОБЛАГАЕТСЯ",
+        "Оплата по счёту на оплату № {n} от {d}, в т.ч. НДС 20% - 1 000,00 руб.",
+    ],
+)
+def test_purpose_variants_find_the_invoice(org, purpose):
+    c = f.client(org)
+    other = _inv(org, c, 5_000_00, on=date(2026, 1, 10))  # older: FIFO would pick it
+    inv = _inv(org, c, 7_000_00)
+    db.session.commit()
+    text = purpose.format(n=inv.number, d=inv.issued_on.strftime("%d.%m.%Y"))
+    _import(statement_bytes([Doc("7", "7000.00", text, payer_inn=c.inn)]))
+    db.session.refresh(inv)
+    db.session.refresh(other)
+    assert inv.state == InvoiceState.PAID, text
+    assert other.state == InvoiceState.ISSUED
+
+
+def test_vat_amount_is_not_an_invoice_number(org):
+    c = f.client(org)
+    inv = _inv(org, c, 3_000_00)
+    decoy = _inv(org, c, 3_000_00)  # number 2: "НДС 20% 2" must not point at it
+    db.session.commit()
+    assert decoy.number == "2"
+    _import(statement_bytes([Doc("8", "3000.00", f"Оплата по сч. {inv.number}. В т.ч. НДС 20 % 2", payer_inn=c.inn)]))
+    db.session.refresh(inv)
+    db.session.refresh(decoy)
+    assert inv.state == InvoiceState.PAID and decoy.state == InvoiceState.ISSUED
+
+
+def test_several_invoices_in_one_payment(org):
+    c = f.client(org)
+    a, b, untouched = _inv(org, c, 1_000_00), _inv(org, c, 2_500_00), _inv(org, c, 9_999_00)
+    db.session.commit()
+    _import(statement_bytes([Doc("9", "3500.00", f"Оплата счетов № {a.number}, {b.number}", payer_inn=c.inn)]))
+    for inv in (a, b, untouched):
+        db.session.refresh(inv)
+    assert a.state == b.state == InvoiceState.PAID and untouched.state == InvoiceState.ISSUED
+    p = _payment(doc_number="9")
+    assert p.state == PaymentState.APPLIED and len(p.allocations) == 2
+
+
+def test_partial_payment(org):
+    c = f.client(org)
+    inv = _inv(org, c, 10_000_00)
+    db.session.commit()
+    _import(statement_bytes([Doc("10", "4000.00", f"частичная оплата по счету {inv.number}", payer_inn=c.inn)]))
+    db.session.refresh(inv)
+    assert inv.state == InvoiceState.PARTIALLY_PAID and inv.paid_kopecks == 4_000_00
+
+
+def test_overpayment_becomes_credit_and_settles_the_next_invoice(org):
+    c = f.client(org)
+    inv = _inv(org, c, 1_000_00)
+    db.session.commit()
+    st = _import(statement_bytes([Doc("11", "1500.00", f"Оплата по счету {inv.number}", payer_inn=c.inn)]))
+    assert st.summary["credit_kopecks"] == 500_00
+    assert unapplied_credit(c.id) == 500_00
+    nxt = _inv(org, c, 2_000_00, on=date(2026, 3, 5))
+    db.session.commit()
+    assert nxt.paid_kopecks == 500_00 and nxt.state == InvoiceState.PARTIALLY_PAID
+    assert unapplied_credit(c.id) == 0
+
+
+def test_agency_pays_for_its_sub_clients(org):
+    agency = f.client(org, "Агентство")
+    sub = f.client(org, "Рекламодатель", parent_id=agency.id)
+    inv = _inv(org, sub, 6_000_00)
+    db.session.commit()
+    _import(
+        statement_bytes([Doc("12", "6000.00", f"Оплата за Рекламодателя по сч {inv.number}", payer_inn=agency.inn)])
+    )
+    db.session.refresh(inv)
+    assert inv.state == InvoiceState.PAID
+    p = _payment(doc_number="12")
+    assert p.client_id == agency.id
+    assert any("agency" in r["message"] for r in p.match_reasons)
+
+
+def test_extra_inn_identifies_the_client(org):
+    second_entity = f.unique_inn()
+    c = f.client(org, extra_inns=[second_entity])
+    inv = _inv(org, c, 2_000_00)
+    db.session.commit()
+    _import(statement_bytes([Doc("13", "2000.00", f"по счету {inv.number}", payer_inn=second_entity)]))
+    db.session.refresh(inv)
+    assert inv.state == InvoiceState.PAID
+
+
+def test_unknown_inn_goes_to_the_queue_with_a_suggestion(org):
+    c = f.client(org)
+    inv = _inv(org, c, 4_200_00)
+    db.session.commit()
+    st = _import(
+        statement_bytes(
+            [Doc("14", "4200.00", f"Оплата по счету {inv.number} за {c.short_name}", payer_inn="500100732259")]
+        )
+    )
+    assert st.summary["partially_matched"] == 1 and st.summary["matched"] == 0
+    db.session.refresh(inv)
+    assert inv.state == InvoiceState.ISSUED  # not applied without a clerk
+    p = _payment(doc_number="14")
+    assert p.client_id is None and p.state == PaymentState.UNMATCHED and p.match_confidence < 80
+
+
+def test_nothing_known_is_unmatched(org):
+    st = _import(statement_bytes([Doc("15", "700", "Пожертвование", payer_inn="")]))
+    assert st.summary == {**st.summary, "documents": 1, "incoming": 1, "unmatched": 1, "matched": 0}
+    p = _payment(doc_number="15")
+    assert p.amount_kopecks == 700_00 and p.client_id is None
+    assert any("no INN" in r["message"] for r in p.match_reasons)
+
+
+def test_no_reference_oldest_first_waits_for_the_clerk(org):
+    c = f.client(org)
+    _inv(org, c, 1_000_00, on=date(2026, 1, 5))
+    _inv(org, c, 3_000_00)
+    db.session.commit()
+    _import(statement_bytes([Doc("16", "1700.00", "Оплата за рекламные услуги", payer_inn=c.inn)]))
+    p = _payment(doc_number="16")
+    assert p.state == PaymentState.UNMATCHED and p.client_id == c.id  # the payer is certain, the invoices not
+
+
+def test_exact_amount_of_one_invoice_without_reference_is_applied(org):
+    c = f.client(org)
+    _inv(org, c, 1_000_00, on=date(2026, 1, 5))
+    target = _inv(org, c, 3_333_00)
+    db.session.commit()
+    _import(statement_bytes([Doc("17", "3333.00", "Оплата за рекламные услуги", payer_inn=c.inn)]))
+    db.session.refresh(target)
+    assert target.state == InvoiceState.PAID
+
+
+def test_outgoing_refund_reduces_the_credit(org):
+    c = f.client(org)
+    db.session.commit()
+    _import(statement_bytes([Doc("18", "900.00", "Аванс", payer_inn=c.inn)]))
+    assert unapplied_credit(c.id) == 900_00
+    _import(statement_bytes([Doc("19", "900.00", "Возврат переплаты", payer_inn=c.inn, incoming=False)]))
+    refund = _payment(doc_number="19")
+    assert refund.direction == Direction.OUTGOING and refund.client_id == c.id
+    assert unapplied_credit(c.id) == 0
+
+
+def test_the_same_statement_twice_changes_nothing(org):
+    c = f.client(org)
+    inv = _inv(org, c, 1_000_00)
+    db.session.commit()
+    data = statement_bytes(
+        [Doc("20", "1000.00", f"по счету {inv.number}", payer_inn=c.inn), Doc("21", "50.00", "?", payer_inn="")]
+    )
+    first = _import(data)
+    counts = [db.session.scalar(sa.select(sa.func.count()).select_from(t)) for t in (Payment, PaymentAllocation, Event)]
+    second = _import(data)
+    assert second.state == StatementState.DONE
+    assert second.summary["duplicates_skipped"] == 2 and second.summary["matched"] == 0
+    assert first.summary["documents"] == second.summary["documents"] == 2
+    after = [db.session.scalar(sa.select(sa.func.count()).select_from(t)) for t in (Payment, PaymentAllocation, Event)]
+    assert after == counts
+
+
+def test_overlapping_statements_and_a_repeated_document(org):
+    a, b, c = (Doc(str(n), "10.00", "x", payer_inn="") for n in (1, 2, 3))
+    _import(statement_bytes([a, b]))
+    st = _import(statement_bytes([b, c, c]))
+    assert st.summary["duplicates_skipped"] == 2
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 3
+
+
+def test_totals_that_disagree_are_a_warning(org):
+    st = _import(statement_bytes([Doc("30", "100.00", "x", payer_inn="")], totals=("150.00", "0.00")))
+    assert st.state == StatementState.DONE
+    assert any(w["key"] == "ВсегоПоступило" for w in st.warnings)
+
+
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "1CClientBankExchange"),
+        ("Дата;Сумма\n01.01.2026;100\n".encode("cp1251"), "1CClientBankExchange"),
+        (b"", ""),
+    ],
+)
+def test_not_a_statement_is_refused(org, data, words):
+    st = _import(data)
+    assert st.state == StatementState.FAILED and st.error
+    assert words in (st.error["message"] % st.error["params"])
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 0
+
+
+def test_truncated_file_imports_nothing(org):
+    c = f.client(org)
+    db.session.commit()
+    data = statement_bytes([Doc("40", "100.00", "a", payer_inn=c.inn), Doc("41", "200.00", "b", payer_inn=c.inn)])
+    cut = data[: data.index("Номер=41".encode("cp1251")) + 30]
+    st = _import(cut)
+    assert st.state == StatementState.FAILED and st.error["line"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 0
+
+
+def test_garbage_late_in_the_file_imports_nothing(org):
+    docs = [Doc(str(n), "1.00", "x", payer_inn="") for n in range(3000)]  # more than one batch
+    data = statement_bytes(docs)
+    bad = data.replace("Номер=2999\r\n".encode("cp1251"), b"\x00\x00\x98garbage\r\n")
+    st = _import(bad)
+    assert st.state == StatementState.FAILED and st.error["line"] > 50_000
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 0
+
+
+def test_someone_elses_account_is_refused(org):
+    st = _import(statement_bytes([Doc("50", "100.00", "x")], account="40702810999999999999"))
+    assert st.state == StatementState.FAILED
+    assert "40702810999999999999" in st.error["params"]["accounts"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 0
+
+
+def test_wrong_encoding_declared_is_read_by_the_bytes(org):
+    c = f.client(org, "Ёлка")
+    inv = _inv(org, c, 100_00)
+    db.session.commit()
+    data = statement_bytes([Doc("60", "100.00", f"Оплата по счёту {inv.number}", payer_inn=c.inn)], encoding="cp866")
+    st = _import(data)  # says Кодировка=Windows, is DOS
+    assert st.state == StatementState.DONE and st.encoding == "cp866"
+    assert any(w["key"] == "Кодировка" for w in st.warnings)
+    db.session.refresh(inv)
+    assert inv.state == InvoiceState.PAID
+
+
+def test_fixture_with_documents_for_other_accounts_is_refused_naming_the_line(org):
+    """kilylabs' sample is anonymised: its documents name accounts that are not the statement's."""
+    data = (FIXTURES / "kilylabs_one_day_cp1251.txt").read_bytes()
+    org.bank_accounts[0].account = "40702810200000000001"
+    db.session.commit()
+    st = _import(data)
+    assert st.state == StatementState.FAILED and st.error["line"] == 20
+
+
+def test_condo_fixture_imports_for_its_account(org):
+    data = (FIXTURES / "condo_1_03_utf8.txt").read_bytes()
+    from debitor.onec.parser import parse
+
+    parsed = parse(data)
+    account = parsed.header.accounts[0]
+    org.bank_accounts[0].account = account
+    db.session.commit()
+    st = _import(data)
+    assert st.state == StatementState.DONE, st.error
+    assert st.summary["documents"] == len(parsed.documents)
+    assert st.encoding == "utf-8"
+
+
+def test_cli_prints_a_json_summary(app, org, tmp_path):
+    path = tmp_path / "kl_to_1c.txt"
+    path.write_bytes(statement_bytes([Doc("70", "100.00", "x", payer_inn="")]))
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["onec", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["documents"] == 1 and out["incoming"] == 1 and out["unmatched"] == 1 and out["duplicates_skipped"] == 0
+    again = json.loads(runner.invoke(args=["onec", "import", str(path)]).output)
+    assert again["duplicates_skipped"] == 1
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"hello")
+    failed = runner.invoke(args=["onec", "import", str(bad)])
+    assert failed.exit_code == 1 and json.loads(failed.output)["state"] == "failed"
+
+
+def test_exchange_folder_pick_up(app, org, tmp_path):
+    from debitor.payments.folder import pick_up
+
+    app.config["ONEC_EXCHANGE_DIR"] = str(tmp_path)
+    try:
+        inbox = tmp_path / "in"
+        inbox.mkdir()
+        (inbox / "kl_to_1c.txt").write_bytes(statement_bytes([Doc("80", "100.00", "x", payer_inn="")]))
+        (inbox / "broken.txt").write_bytes(b"not a statement")
+        fresh = inbox / "being-written.txt"
+        fresh.write_bytes(b"1CClientBankExchange\r\n")
+        old = 1_000_000_000
+        for p in (inbox / "kl_to_1c.txt", inbox / "broken.txt"):
+            os.utime(p, (old, old))
+        results = pick_up(now=old + 3600)
+        assert sorted(r["state"] for r in results) == ["done", "failed"]
+        assert [p.name for p in inbox.iterdir()] == ["being-written.txt"]  # left until it settles
+        assert len(list((tmp_path / "done").iterdir())) == 1
+        failed = sorted(p.name for p in (tmp_path / "failed").iterdir())
+        assert len(failed) == 2 and failed[1].endswith(".error.txt")
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 1
+    finally:
+        app.config["ONEC_EXCHANGE_DIR"] = ""
+
+
+def test_import_path_reads_a_file_without_loading_it(org, tmp_path):
+    path = tmp_path / "s.txt"
+    path.write_bytes(statement_bytes([Doc("90", "1.00", "x", payer_inn="")]))
+    st = import_path(path)
+    assert st.state == StatementState.DONE and st.size_bytes == path.stat().st_size

@@ -1,0 +1,218 @@
+"""The staff pages of cash application: statement upload and its progress, the clerk's queue, one
+payment with suggestions, matching by hand and splitting, unapplying, the reconciliation report."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from debitor.auth.models import Role
+from debitor.clients.models import ClientInn
+from debitor.db import db
+from debitor.invoices.models import InvoiceState
+from debitor.payments.models import BankStatement, Payment, PaymentAllocation, StatementState
+from debitor.timeline.models import Event
+from tests import factories as f
+from tests.conftest import csrf_token, post_form, run_jobs
+from tests.onec_files import Doc, statement_bytes
+
+UNKNOWN_INN = "500100732259"
+
+
+@pytest.fixture
+def world(app):
+    org = f.organisation()
+    c = f.client(org, "Василёк")
+    a = f.issued(org, c, on=date(2026, 2, 3), lines=((1, 8_400_00),))
+    b = f.issued(org, c, on=date(2026, 2, 4), lines=((1, 1_600_00),))
+    clerk = f.staff(Role.CLERK, "clerk@staff.test")
+    f.staff(Role.ACCOUNT_MANAGER, "am@staff.test")
+    db.session.commit()
+    return {"org": org, "client": c, "a": a, "b": b, "clerk": clerk}
+
+
+def signed_in(app, email="clerk@staff.test"):
+    c = app.test_client()
+    assert post_form(c, "/staff/", {"email": email, "password": f.PASSWORD}).status_code == 303
+    return c
+
+
+def upload(c, data: bytes, name="kl_to_1c.txt"):
+    token = csrf_token(c, "/staff/statements")
+    return c.post(
+        "/staff/statements",
+        data={"csrf_token": token, "file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_upload_is_imported_by_the_worker_with_progress(app, world):
+    c = signed_in(app)
+    data = statement_bytes([Doc("1", "8400.00", f"Оплата по сч. {world['a'].number}", payer_inn=world["client"].inn)])
+    r = upload(c, data)
+    assert r.status_code == 303
+    st = db.session.scalars(sa.select(BankStatement)).one()
+    assert st.state == StatementState.QUEUED and st.created_by_id == world["clerk"].id
+    fragment = c.get(f"/staff/statements/{st.id}/progress", headers={"HX-Request": "true"})
+    assert 'data-state="queued"' in fragment.get_data(as_text=True)
+    assert 'hx-trigger="every 1s"' in fragment.get_data(as_text=True)
+    assert run_jobs(app) == 1
+    done = c.get(f"/staff/statements/{st.id}/progress", headers={"HX-Request": "true"})
+    assert done.headers.get("HX-Refresh") == "true"
+    body = done.get_data(as_text=True)
+    assert 'data-state="done"' in body and "every 1s" not in body
+    page = c.get(f"/staff/statements/{st.id}").get_data(as_text=True)
+    assert "ИНН " + world["client"].inn in page
+    db.session.refresh(world["a"])
+    assert world["a"].state == InvoiceState.PAID
+    assert run_jobs(app) == 0  # nothing left; the stored bytes are gone
+    assert db.session.scalar(sa.text("SELECT count(*) FROM statement_files")) == 0
+
+
+@pytest.mark.parametrize(
+    "data, name, words",
+    [
+        (b"", "empty.txt", "пуст"),
+        (b"%PDF-1.4 not a statement", "statement.pdf", "не банковская выписка 1С"),
+    ],
+)
+def test_upload_refuses_what_is_not_a_statement(app, world, data, name, words):
+    c = signed_in(app)
+    r = upload(c, data, name)
+    assert r.status_code == 400
+    assert words in r.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BankStatement)) == 0
+
+
+def test_failed_import_shows_the_line(app, world):
+    c = signed_in(app)
+    data = statement_bytes([Doc("1", "10.00", "x", payer_inn="")]).replace(
+        b"\xd1\xf3\xec\xec\xe0=10.00", b"\xd1\xf3\xec\xec\xe0=1O.00"
+    )
+    upload(c, data)
+    run_jobs(app)
+    st = db.session.scalars(sa.select(BankStatement)).one()
+    assert st.state == StatementState.FAILED
+    page = c.get(f"/staff/statements/{st.id}").get_data(as_text=True)
+    assert "Строка 23" in page and "1O.00" in page and "Сумма" in page and "ничего не учтено" in page
+
+
+def _unknown_payment(world, amount="8400.00", purpose=None, number="77"):
+    from debitor.payments.importing import new_statement, run
+
+    purpose = purpose or f"Оплата по сч. {world['a'].number} от 03.02.2026 за ООО Василёк"
+    data = statement_bytes([Doc(number, amount, purpose, payer_inn=UNKNOWN_INN, payer_name="ИП Васильев")])
+    st = new_statement("cli", "s.txt", data)
+    db.session.commit()
+    run(st, io.BytesIO(data))
+    return db.session.scalars(sa.select(Payment).where(Payment.doc_number == number)).one()
+
+
+def test_payment_page_explains_and_suggests(app, world):
+    p = _unknown_payment(world)
+    c = signed_in(app)
+    body = c.get(f"/staff/payments/{p.id}").get_data(as_text=True)
+    assert "Ни у одного клиента нет ИНН плательщика 500100732259" in body
+    assert f"Счёт № {world['a'].number}" in body and 'name="remember_inn"' in body
+    queue = c.get("/staff/payments?state=open").get_data(as_text=True)
+    assert "ИП Васильев" in queue
+
+
+def test_applying_a_suggestion_and_remembering_the_inn(app, world):
+    p = _unknown_payment(world)
+    c = signed_in(app)
+    r = post_form(
+        c,
+        f"/staff/payments/{p.id}/apply",
+        {"invoice_id-0": world["a"].id, "amount-0": "8400.00", "reason": "suggestion", "remember_inn": "1"},
+        page=f"/staff/payments/{p.id}",
+    )
+    assert r.status_code == 303
+    db.session.expire_all()
+    assert world["a"].state == InvoiceState.PAID and p.client_id == world["client"].id
+    assert (
+        db.session.scalars(sa.select(ClientInn.client_id).where(ClientInn.inn == UNKNOWN_INN)).one()
+        == world["client"].id
+    )
+    kinds = db.session.scalars(sa.select(Event.kind).where(Event.client_id == world["client"].id)).all()
+    assert "payment_applied" in kinds and "client_updated" in kinds
+    # the next payment from that INN is recognised without a clerk
+    nxt = _unknown_payment(world, "1600.00", f"по счету {world['b'].number}", number="78")
+    assert nxt.client_id == world["client"].id and nxt.match_confidence >= 90
+
+
+def test_split_by_hand_then_unapply_and_apply_again(app, world):
+    p = _unknown_payment(world, "10000.00", "Оплата за рекламу")
+    c = signed_in(app)
+    page = f"/staff/payments/{p.id}"
+    form = {"invoice-0": world["a"].number, "amount-0": "8 400,00", "invoice-1": f"№ {world['b'].number}"}
+    assert post_form(c, f"{page}/apply", form, page=page).status_code == 303
+    db.session.expire_all()
+    assert world["a"].state == InvoiceState.PAID and world["b"].state == InvoiceState.PAID
+    assert p.unapplied_kopecks == 0 and len(p.allocations) == 2
+    alloc = next(a for a in p.allocations if a.invoice_id == world["b"].id)
+    assert post_form(c, f"{page}/allocations/{alloc.id}/unapply", {}, page=page).status_code == 303
+    db.session.expire_all()
+    assert world["b"].state == InvoiceState.ISSUED and p.unapplied_kopecks == 1_600_00
+    assert alloc.reversed_at is not None  # history kept
+    assert post_form(c, f"{page}/apply", {"invoice-0": world["b"].number}, page=page).status_code == 303
+    db.session.expire_all()
+    assert world["b"].state == InvoiceState.PAID
+    live = db.session.scalars(sa.select(PaymentAllocation).where(PaymentAllocation.reversed_at.is_(None))).all()
+    assert len(live) == 2
+
+
+@pytest.mark.parametrize(
+    "form, field, words",
+    [
+        ({"invoice-0": "999"}, "invoice-0", "Неоплаченного счёта № 999 нет"),
+        ({"invoice-0": "abc"}, "invoice-0", "не номер счёта"),
+        ({"invoice-0": "{a}", "amount-0": "сто"}, "amount-0", "некорректная сумма"),
+        ({"invoice-0": "{a}", "amount-0": "0"}, "amount-0", "больше нуля"),
+        ({"invoice-0": "{a}", "amount-0": "9000"}, "_schema", "превышают остаток платежа"),
+        ({"amount-1": "5"}, "invoice-1", "К какому счёту"),
+        ({}, "invoice-0", "хотя бы один счёт"),
+    ],
+)
+def test_bad_manual_match_names_the_field_and_changes_nothing(app, world, form, field, words):
+    p = _unknown_payment(world, "8400.00", "Оплата")
+    c = signed_in(app)
+    page = f"/staff/payments/{p.id}"
+    form = {k: v.format(a=world["a"].number) for k, v in form.items()}
+    r = post_form(c, f"{page}/apply", form, page=page)
+    assert r.status_code == 400
+    body = r.get_data(as_text=True)
+    assert words in body
+    db.session.expire_all()
+    assert p.applied_kopecks == 0 and world["a"].paid_kopecks == 0
+
+
+def test_only_clerks_and_managers_match(app, world):
+    p = _unknown_payment(world)
+    c = signed_in(app, "am@staff.test")
+    r = post_form(c, f"/staff/payments/{p.id}/apply", {"invoice-0": world["a"].number}, page=f"/staff/payments/{p.id}")
+    assert r.status_code == 403
+    assert c.get(f"/staff/payments/{p.id}").status_code == 200  # may look
+
+
+def test_reconciliation_report_and_csv(app, world):
+    _unknown_payment(world, "50.00", "Пожертвование")
+    manual = f.payment(world["org"], world["client"], 1_600_00)
+    from debitor.payments.services import apply_payment
+
+    apply_payment(manual, world["b"])  # paid, but not through the bank
+    db.session.commit()
+    c = signed_in(app)
+    body = c.get("/staff/reconciliation?date_from=2026-01-01&date_to=2026-12-31").get_data(as_text=True)
+    assert "ИП Васильев" in body  # unknown payer
+    assert f"№ {world['b'].number}" in body  # paid without a bank payment
+    assert "40702810200000012345" in body  # the statement's account, checked
+    csv = c.get("/staff/reconciliation.csv?date_from=2026-01-01&date_to=2026-12-31")
+    assert csv.status_code == 200 and csv.mimetype == "text/csv"
+    text = csv.get_data(as_text=True)
+    assert "ИП Васильев" in text and "50.00" in text
+    bad = c.get("/staff/reconciliation?date_from=2026-12-31&date_to=2026-01-01")
+    assert bad.status_code == 400
