@@ -21,7 +21,7 @@ from debitor.timeline.models import Event
 from tests import factories as f
 from tests.onec_files import Doc, statement_bytes
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "onec"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "onec"
 ISSUED_ON = date(2026, 2, 2)
 
 
