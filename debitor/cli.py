@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -18,8 +19,11 @@ def register(app: Flask) -> None:
     @demo.command("load")
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has an organisation.")
     @click.option("--seed", default=42, show_default=True, help="Random seed (the same seed, the same company).")
-    def demo_load(if_empty: bool, seed: int):
+    @click.option("--exchange-folder", is_flag=True, help="Also drop a bank statement into the 1C exchange folder.")
+    def demo_load(if_empty: bool, seed: int, exchange_folder: bool):
+        from debitor.dates import today
         from debitor.demo import has_data, load_demo
+        from debitor.demo_bank import demo_statement, import_demo_statement
 
         if if_empty and has_data():
             click.echo("Demo data already present; nothing to do.")
@@ -27,6 +31,15 @@ def register(app: Flask) -> None:
         summary = load_demo(seed=seed)
         db.session.commit()
         click.echo(summary.render())
+        statement = import_demo_statement(today() - timedelta(days=1))
+        click.echo(f"Bank statement {statement.filename}: {json.dumps(statement.summary)}")
+        if exchange_folder:
+            from debitor.payments.folder import folders
+
+            name, data = demo_statement(today(), skip=40)
+            target = folders()["in"] / name
+            target.write_bytes(data)
+            click.echo(f"Next statement dropped into the exchange folder: {target}")
 
     app.cli.add_command(demo)
 
