@@ -254,6 +254,7 @@ def test_totals_that_disagree_are_a_warning(org):
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "1CClientBankExchange"),
         ("Дата;Сумма\n01.01.2026;100\n".encode("cp1251"), "1CClientBankExchange"),
         (b"", ""),
+        (statement_bytes([Doc("1", "10.00", "Оплата")], encoding="koi8_r"), "Windows-1251"),  # the wrong encoding
     ],
 )
 def test_not_a_statement_is_refused(org, data, words):

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from debitor.onec import parser as onec
 from debitor.onec.parser import (
+    E_ENCODING,
     AccountSection,
     Document,
     Header,
@@ -990,3 +991,13 @@ def test_mutated_files_raise_only_statement_errors_and_all_paths_agree(seed, edi
     with slow_path_only():
         slow = outcome(data, max_line_bytes=read_size)
     assert fast == slow
+
+
+@pytest.mark.parametrize("encoding", ["koi8_r", "iso8859_5", "mac_cyrillic"])
+def test_a_code_page_we_do_not_read_is_named_as_the_problem(encoding):
+    lines = ["1CClientBankExchange", "ВерсияФормата=1.03", "Кодировка=Windows", "СекцияДокумент=Платежное поручение"]
+    lines += ["Номер=1", "Дата=01.02.2026", "Сумма=10.00", "КонецДокумента", "КонецФайла"]
+    text = "\r\n".join(lines)
+    with pytest.raises(StatementError) as err:
+        parse(text.encode(encoding))
+    assert err.value.message == E_ENCODING and "Windows-1251" in str(err.value)

@@ -70,6 +70,22 @@ def main() -> None:
         staff.click("#client-rows tbody tr >> nth=0 >> a")
         staff.screenshot(path=OUT / "staff-client.png", full_page=True)
 
+        # 1C: the statements (the demo imported one; the scheduler picks the next up from the exchange folder)
+        staff.goto(base + "/staff/statements")
+        for _ in range(90):
+            if staff.locator("table tbody tr").count() >= 2:
+                break
+            time.sleep(1)
+            staff.reload()
+        staff.screenshot(path=OUT / "staff-statements.png", full_page=True)
+        staff.click("table tbody tr >> nth=-1 >> a")
+        staff.screenshot(path=OUT / "staff-statement.png", full_page=True)
+        staff.goto(base + "/staff/payments?state=open")
+        staff.click("#payment-rows tbody tr >> nth=0 >> a")
+        staff.screenshot(path=OUT / "staff-payment.png", full_page=True)
+        staff.goto(base + "/staff/reconciliation")
+        staff.screenshot(path=OUT / "staff-reconciliation.png", full_page=True)
+
         anon = browser.new_page()
         anon.goto(base + "/forgot")
         anon.fill("input[name=email]", "client@debitor.local")

@@ -218,6 +218,10 @@ _START, _HEADER, _OUTSIDE, _ACCOUNT, _DOCUMENT, _END, _DONE = range(7)
 
 # Messages: English msgids, translated when shown (``localized()``).
 E_EMPTY = N_("The file is empty.")
+E_ENCODING = N_(
+    "The file is not in Windows-1251, DOS (866) or UTF-8: none of the format's keys (ВерсияФормата, "
+    "СекцияДокумент, …) reads right in it. Export it from the bank client again in Windows encoding."
+)
 E_NOT_STATEMENT = N_("This is not a 1C bank statement: its first line must be 1CClientBankExchange.")
 E_BINARY = N_("Line %(line)s contains binary data (byte %(byte)s): this is not a text statement.")
 E_UNDECODABLE = N_("Line %(line)s: byte %(byte)s is not valid %(encoding)s text.")
@@ -577,6 +581,8 @@ class StatementReader:
 
         head = self._read_head()
         detected = _detect(head)
+        if detected is None and not head.isascii():  # Cyrillic keys in some other code page (KOI8-R, …)
+            raise StatementError(E_ENCODING)
         self._detected = detected is not None
         self.encoding: str = detected or "cp1251"
         self._pushback = head

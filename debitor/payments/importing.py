@@ -178,7 +178,7 @@ def set_progress(statement_id: int, **values) -> None:
         r.hset(_progress_key(statement_id), mapping=values)
         r.expire(_progress_key(statement_id), PROGRESS_TTL)
     except Exception:  # noqa: BLE001 - progress is a courtesy; the import goes on without Redis
-        current_app.logger.warning("could not write the progress of statement %s", statement_id)
+        current_app.logger.info("could not write the progress of statement %s", statement_id)
 
 
 def get_progress(statement_id: int) -> dict[str, int]:

@@ -160,7 +160,7 @@ def reconcile(date_from: date, date_to: date) -> Report:
     bank_paid = (
         sa.select(PaymentAllocation.invoice_id)
         .join(Payment, Payment.id == PaymentAllocation.payment_id)
-        .where(PaymentAllocation.reversed_at.is_(None), Payment.source == "onec")
+        .where(PaymentAllocation.reversed_at.is_(None), Payment.source != "manual")
     )
     no_bank = sa.and_(
         Invoice.state == InvoiceState.PAID,
