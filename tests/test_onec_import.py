@@ -215,6 +215,18 @@ def test_outgoing_refund_reduces_the_credit(org):
     refund = _payment(doc_number="19")
     assert refund.direction == Direction.OUTGOING and refund.client_id == c.id
     assert unapplied_credit(c.id) == 0
+    from debitor.documents.statement import statement_of_account
+    from debitor.kpi.services import client_balance, staff_counts
+
+    st = statement_of_account(c.id, date(2026, 3, 1), date(2026, 3, 31))
+    assert [(r.kind, r.debit_kopecks, r.credit_kopecks) for r in st.rows] == [
+        ("payment", 0, 900_00),
+        ("refund", 900_00, 0),
+    ]
+    assert st.closing_kopecks == 0 and client_balance(c.id, date(2026, 3, 31)).credit == 0
+    from debitor.db import utcnow
+
+    assert staff_counts(date(2026, 3, 31), utcnow()).unmatched_payments == 1  # the advance; money going out is not
 
 
 def test_the_same_statement_twice_changes_nothing(org):

@@ -10,9 +10,9 @@ from sqlalchemy.orm import aliased
 
 from debitor.db import db
 from debitor.invoices.models import Invoice, InvoiceKind, InvoiceState
-from debitor.payments.models import Payment
+from debitor.payments.models import Direction, Payment
 
-ROW_ORDER = {"invoice": 0, "credit_note": 1, "payment": 2}
+ROW_ORDER = {"invoice": 0, "credit_note": 1, "payment": 2, "refund": 3}
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +72,11 @@ def _balance_before(client_id: int, start: date) -> int:
             _counted_documents(client_id), Invoice.issued_on < start
         )
     )
+    signed_paid = sa.case(
+        (Payment.direction == Direction.OUTGOING, -Payment.amount_kopecks), else_=Payment.amount_kopecks
+    )
     paid = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(Payment.amount_kopecks), 0)).where(
+        sa.select(sa.func.coalesce(sa.func.sum(signed_paid), 0)).where(
             Payment.client_id == client_id, Payment.received_on < start
         )
     )
@@ -109,18 +112,21 @@ def _payment_rows(client_id: int, start: date, end: date) -> list[StatementRow]:
     q = sa.select(Payment).where(
         Payment.client_id == client_id, Payment.received_on >= start, Payment.received_on <= end
     )
-    return [
-        StatementRow(
-            on=p.received_on,
-            kind="payment",
-            number=p.doc_number or "",
-            doc_date=p.doc_date or p.received_on,
-            debit_kopecks=0,
-            credit_kopecks=p.amount_kopecks,
-            ref_id=p.id,
+    rows = []
+    for p in db.session.scalars(q):
+        refund = p.direction == Direction.OUTGOING  # money we paid back to the client
+        rows.append(
+            StatementRow(
+                on=p.received_on,
+                kind="refund" if refund else "payment",
+                number=p.doc_number or "",
+                doc_date=p.doc_date or p.received_on,
+                debit_kopecks=p.amount_kopecks if refund else 0,
+                credit_kopecks=0 if refund else p.amount_kopecks,
+                ref_id=p.id,
+            )
         )
-        for p in db.session.scalars(q)
-    ]
+    return rows
 
 
 def statement_of_account(client_id: int, start: date, end: date) -> Statement:
@@ -133,6 +139,7 @@ def statement_of_account(client_id: int, start: date, end: date) -> Statement:
     - credit: the client's credit notes (сторно; not drafts, not cancelled) on their ``issued_on``,
       and every payment received from the client (``Payment.client_id``) on its ``received_on``,
       whether or not it is applied to invoices (unapplied money is still the client's money);
+    - debit too: money we paid back to the client (an outgoing payment to it: a refund of an overpayment);
     - opening balance: debit minus credit of everything dated before ``start``;
     - closing balance: opening + debit turnover − credit turnover; positive = the client owes us.
 

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from debitor.db import db
 from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind
-from debitor.payments.models import Payment, PaymentState
+from debitor.payments.models import Direction, Payment, PaymentState
+from debitor.payments.services import unapplied_credit
 from debitor.tasks.models import ACTIVE_TASK_STATES, Task
 
 
@@ -36,7 +37,7 @@ def staff_counts(today: date, now) -> StaffCounts:
         sa.select(
             sa.func.count(),
             sa.func.coalesce(sa.func.sum(Payment.amount_kopecks - Payment.applied_kopecks), 0),
-        ).where(Payment.state != PaymentState.APPLIED)
+        ).where(Payment.state != PaymentState.APPLIED, Payment.direction == Direction.INCOMING)  # the clerk's queue
     ).one()
     task_q = sa.select(sa.func.count()).select_from(Task).where(Task.state.in_(ACTIVE_TASK_STATES))
     tasks_n = db.session.scalar(task_q)
@@ -66,9 +67,5 @@ def client_balance(client_id: int, today: date) -> ClientBalance:
     receivable = db.session.execute(base).one()[0]
     overdue, overdue_n, _ = db.session.execute(base.where(Invoice.due_on < today)).one()
     next_due = db.session.execute(base.where(Invoice.due_on >= today)).one()[2]  # the next date still ahead
-    credit = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(Payment.amount_kopecks - Payment.applied_kopecks), 0)).where(
-            Payment.client_id == client_id
-        )
-    )
+    credit = unapplied_credit(client_id)  # less what was paid back to the client
     return ClientBalance(int(receivable), int(overdue), overdue_n, int(credit), next_due)
