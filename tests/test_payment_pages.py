@@ -216,3 +216,35 @@ def test_reconciliation_report_and_csv(app, world):
     assert "ИП Васильев" in text and "50.00" in text
     bad = c.get("/staff/reconciliation?date_from=2026-12-31&date_to=2026-01-01")
     assert bad.status_code == 400
+
+
+def test_an_upload_whose_worker_died_is_imported_again(app, world):
+    from datetime import timedelta
+
+    from debitor.db import utcnow
+    from jobs.tasks import sweep_statements
+
+    c = signed_in(app)
+    upload(c, statement_bytes([Doc("1", "8400.00", f"по сч. {world['a'].number}", payer_inn=world["client"].inn)]))
+    st = db.session.scalars(sa.select(BankStatement)).one()
+    from jobs.queues import get_queue
+
+    get_queue(app).empty()  # the enqueue was lost
+    st.state, st.started_at = StatementState.RUNNING, utcnow() - timedelta(hours=1)  # and a worker died on it
+    db.session.commit()
+    assert sweep_statements() == 1
+    assert run_jobs(app) == 1
+    db.session.expire_all()
+    assert st.state == StatementState.DONE and world["a"].state == InvoiceState.PAID
+
+
+def test_a_statement_is_imported_by_one_run_only(app, world):
+    from debitor.payments.importing import claim, import_uploaded
+
+    c = signed_in(app)
+    upload(c, statement_bytes([Doc("1", "8400.00", f"по сч. {world['a'].number}", payer_inn=world["client"].inn)]))
+    st = db.session.scalars(sa.select(BankStatement)).one()
+    assert claim(st.id) is True  # one run has it (and is importing)
+    assert claim(st.id) is False
+    assert import_uploaded(st.id).state == StatementState.RUNNING  # a second job leaves it alone
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 0

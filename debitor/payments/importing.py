@@ -103,12 +103,37 @@ def _file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def import_uploaded(statement_id: int) -> BankStatement:
-    """The job: import an uploaded statement from its stored bytes (safe to run again)."""
-    statement = db.session.get(BankStatement, statement_id)
-    if statement is None or statement.state in (StatementState.DONE, StatementState.FAILED):
-        return statement
-    return run(statement, BlobReader(statement_id))
+def import_uploaded(statement_id: int) -> BankStatement | None:
+    """The job: import an uploaded statement from its stored bytes. Safe to run again and twice at once:
+    only the run that claims the statement imports it."""
+    if not claim(statement_id):
+        return db.session.get(BankStatement, statement_id)
+    return run(db.session.get(BankStatement, statement_id), BlobReader(statement_id))
+
+
+def claim(statement_id: int) -> bool:
+    """Mark a queued statement (or one whose worker died) as running, in one UPDATE; False when another
+    run has it or it is finished."""
+    from datetime import timedelta
+
+    from jobs.queues import JOB_TIMEOUT
+
+    now = utcnow()
+    stale = now - timedelta(seconds=JOB_TIMEOUT + 300)
+    claimed = db.session.execute(
+        sa.update(BankStatement)
+        .where(
+            BankStatement.id == statement_id,
+            sa.or_(
+                BankStatement.state == StatementState.QUEUED,
+                sa.and_(BankStatement.state == StatementState.RUNNING, BankStatement.started_at < stale),
+            ),
+        )
+        .values(state=StatementState.RUNNING, started_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return claimed == 1
 
 
 def import_path(path: Path, *, source: str = "cli", actor=None) -> BankStatement:
@@ -580,13 +605,25 @@ def _english(p: dict) -> str:
 
 
 def stale_queued_ids(minutes: int = 1) -> list[int]:
-    """Uploads still queued ``minutes`` after they came (the job was never enqueued or was lost)."""
+    """Uploads waiting for a worker: still queued ``minutes`` after they came (the enqueue was lost), or
+    "running" for longer than any import takes (the worker died; its transaction left nothing behind, so
+    importing again is safe)."""
     from datetime import timedelta
 
-    cutoff = utcnow() - timedelta(minutes=minutes)
+    from jobs.queues import JOB_TIMEOUT
+
+    now = utcnow()
     q = sa.select(BankStatement.id).where(
-        BankStatement.state == StatementState.QUEUED,
         BankStatement.source == "upload",
-        BankStatement.created_at < cutoff,
+        sa.or_(
+            sa.and_(
+                BankStatement.state == StatementState.QUEUED,
+                BankStatement.created_at < now - timedelta(minutes=minutes),
+            ),
+            sa.and_(
+                BankStatement.state == StatementState.RUNNING,
+                BankStatement.started_at < now - timedelta(seconds=JOB_TIMEOUT + 300),
+            ),
+        ),
     )
     return list(db.session.scalars(q.order_by(BankStatement.id)))
