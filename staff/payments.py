@@ -42,8 +42,21 @@ def payments():
         q = q.where(Payment.direction == Direction.OUTGOING)
     elif state in {s.value for s in PaymentState}:
         q = q.where(Payment.state == PaymentState(state), Payment.direction == Direction.INCOMING)
-    rows, pager = paginate(q.order_by(Payment.received_on.desc(), Payment.id.desc()))
-    return render("staff/payments.html", "staff/_payment_rows.html", payments=rows, state=state, **pager)
+    statement_id = request.args.get("statement", type=int)
+    if statement_id:  # the payments one statement brought, in its order
+        q = q.where(Payment.statement_id == statement_id)
+        order = (Payment.statement_line, Payment.id)
+    else:
+        order = (Payment.received_on.desc(), Payment.id.desc())
+    rows, pager = paginate(q.order_by(*order))
+    return render(
+        "staff/payments.html",
+        "staff/_payment_rows.html",
+        payments=rows,
+        state=state,
+        statement_id=statement_id,
+        **pager,
+    )
 
 
 def _payment(payment_id: int) -> Payment:

@@ -68,6 +68,9 @@ def test_upload_is_imported_by_the_worker_with_progress(app, world):
     assert "ИНН " + world["client"].inn in page
     db.session.refresh(world["a"])
     assert world["a"].state == InvoiceState.PAID
+    other = _unknown_payment(world, "1.00", "другая выписка", number="5")
+    listed = c.get(f"/staff/payments?statement={st.id}").get_data(as_text=True)
+    assert f"/staff/payments/{other.id}" not in listed and "ИНН " + world["client"].inn in listed
     assert run_jobs(app) == 0  # nothing left; the stored bytes are gone
     assert db.session.scalar(sa.text("SELECT count(*) FROM statement_files")) == 0
 
