@@ -383,3 +383,21 @@ def test_import_path_reads_a_file_without_loading_it(org, tmp_path):
     path.write_bytes(statement_bytes([Doc("90", "1.00", "x", payer_inn="")]))
     st = import_path(path)
     assert st.state == StatementState.DONE and st.size_bytes == path.stat().st_size
+
+
+@pytest.mark.parametrize("cores", [1, 4])
+def test_a_file_is_read_in_process_or_by_a_child(org, tmp_path, monkeypatch, cores):
+    """Where there are cores to spare a child process parses the file; the result is the same, and a bad
+    line is reported with its number either way."""
+    c = f.client(org)
+    inv = _inv(org, c, 1_000_00)
+    db.session.commit()
+    monkeypatch.setattr("debitor.payments.importing.os.cpu_count", lambda: cores)
+    good = tmp_path / "good.txt"
+    good.write_bytes(statement_bytes([Doc("1", "1000.00", f"по счету {inv.number}", payer_inn=c.inn)]))
+    st = import_path(good)
+    assert st.state == StatementState.DONE and st.summary["matched"] == 1 and st.bytes_read == good.stat().st_size
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(statement_bytes([Doc("2", "1.500", "x", payer_inn="")]))
+    failed = import_path(bad)
+    assert failed.state == StatementState.FAILED and failed.error["key"] == "Сумма" and failed.error["line"] == 23

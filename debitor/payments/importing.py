@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 from collections import Counter, defaultdict
 from datetime import date
 from pathlib import Path
@@ -28,7 +29,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from debitor.db import db, utcnow
-from debitor.onec.parser import StatementError, StatementReader
+from debitor.onec.parser import StatementError
 from debitor.orgs.models import BankAccount, Organisation
 from debitor.payments.bulk import InvoicesChanged, PostgresWriter, SessionSink
 from debitor.payments.matching import Book, Directory, Facts, Proposal, Reason, propose
@@ -42,10 +43,12 @@ from debitor.payments.models import (
     StatementState,
 )
 from debitor.payments.purpose import extract
+from debitor.payments.reading import read_in_child, read_in_process
 from debitor.schemas import N_
 from debitor.timeline.models import Event, Visibility
 
 BATCH = 5000
+CHILD_READER_MIN_CORES = 3
 KNOWN_KEYS_SQL = "SELECT external_key FROM payments WHERE external_key = ANY(%s)"
 PROGRESS_EVERY = 2000  # documents
 PROGRESS_TTL = 24 * 3600
@@ -139,8 +142,7 @@ def claim(statement_id: int) -> bool:
 def import_path(path: Path, *, source: str = "cli", actor=None) -> BankStatement:
     statement = new_statement(source, path.name, path, actor=actor)
     db.session.commit()
-    with path.open("rb") as f:
-        return run(statement, f)
+    return run(statement, path)
 
 
 class BlobReader(io.RawIOBase):
@@ -169,23 +171,6 @@ class BlobReader(io.RawIOBase):
         buffer[: len(part)] = part
         self.pos += len(part)
         return len(part)
-
-
-class Counting(io.RawIOBase):
-    """Counts the bytes read through it (the progress of the import)."""
-
-    def __init__(self, raw: BinaryIO) -> None:
-        self.raw, self.count = raw, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        data = self.raw.read(len(buffer))
-        n = len(data)
-        buffer[:n] = data
-        self.count += n
-        return n
 
 
 # --- progress ---------------------------------------------------------------------------------------
@@ -226,21 +211,23 @@ def identity(doc, direction: Direction) -> str:
     return f"1c|{doc.payer_account}|{doc.number}|{doc.date.isoformat()}|{doc.amount_kopecks}|{moved.isoformat()}"
 
 
-def run(statement: BankStatement, stream: BinaryIO) -> BankStatement:
-    """Import ``stream`` as ``statement`` in one transaction; the statement ends done or failed."""
+def run(statement: BankStatement, source: BinaryIO | Path) -> BankStatement:
+    """Import ``source`` (a file, or a stream) as ``statement`` in one transaction; the statement ends
+    done or failed."""
     sid = statement.id
-    statement.state, statement.started_at = StatementState.RUNNING, utcnow()
+    if statement.state != StatementState.RUNNING:
+        statement.state, statement.started_at = StatementState.RUNNING, utcnow()
     db.session.commit()
-    counting = Counting(stream)
+    importer = Importer(statement, source)
     try:
-        result = Importer(statement, counting).run()
+        importer.run()
     except (StatementError, ImportRefused) as err:
         db.session.rollback()
         statement = db.session.get(BankStatement, sid)
         statement.state, statement.error, statement.finished_at = StatementState.FAILED, problem(err), utcnow()
         db.session.execute(sa.delete(StatementFile).where(StatementFile.statement_id == sid))
         db.session.commit()
-        set_progress(sid, bytes=counting.count, documents=0, done=1)
+        set_progress(sid, bytes=importer.bytes_read, documents=0, done=1)
         return statement
     except BaseException:
         db.session.rollback()
@@ -250,13 +237,16 @@ def run(statement: BankStatement, stream: BinaryIO) -> BankStatement:
     db.session.commit()
     result = db.session.get(BankStatement, sid)
     db.session.refresh(result)
-    set_progress(sid, bytes=counting.count, documents=result.documents_read, done=1)
+    set_progress(sid, bytes=result.bytes_read, documents=result.documents_read, done=1)
     return result
 
 
 class Importer:
-    def __init__(self, statement: BankStatement, stream: Counting) -> None:
-        self.statement, self.stream = statement, stream
+    def __init__(self, statement: BankStatement, source: BinaryIO | Path) -> None:
+        self.statement, self.source = statement, source
+        self.child = None
+        self.reading = None
+        self._file = None
         self.is_pg = db.engine.dialect.name == "postgresql"
         self.threshold = int(current_app.config.get("ONEC_MATCH_THRESHOLD", 80))
         self.summary = Counter()
@@ -272,21 +262,50 @@ class Importer:
     def run(self) -> BankStatement:
         self.sink = PostgresWriter(db.engine) if self.is_pg else SessionSink()
         try:
-            return self._run()
+            statement = self._run()
+            self._close()
+            return statement
         except InvoicesChanged as exc:
-            self.sink.abort()
+            self._stop()
             raise ImportRefused(
                 N_("Invoices this statement pays were changed by someone else during the import; nothing was "
                    "imported: import it again"),
             ) from exc  # fmt: skip
         except BaseException:
-            self.sink.abort()
+            self._stop()
             raise
 
+    def _stop(self) -> None:
+        self.sink.abort()
+        self._close()
+
+    def _close(self) -> None:
+        if self.child is not None:
+            self.child.close()
+        if self._file is not None:
+            self._file.close()
+
+    @property
+    def bytes_read(self) -> int:
+        return self.reading.bytes_read if self.reading is not None else 0
+
+    def _open(self):
+        """The statement as batches. A file is parsed by a child process where there are cores to spare
+        (one for it besides the importer and the database; on two cores it only competes with them)."""
+        ours = set(self.accounts)
+        stream = self.source
+        if isinstance(self.source, Path):
+            if (os.cpu_count() or 1) > CHILD_READER_MIN_CORES - 1:
+                self.reading, batches, self.child = read_in_child(self.source, ours, BATCH)
+                return self.reading, batches
+            stream = self._file = self.source.open("rb")
+        self.reading, batches = read_in_process(stream, ours, BATCH)
+        return self.reading, batches
+
     def _run(self) -> BankStatement:
-        reader = StatementReader(self.stream)
-        header = reader.header
         self.accounts = dict(db.session.execute(sa.select(BankAccount.account, BankAccount.organisation_id)).all())
+        reader, batches = self._open()
+        header = reader.header
         listed = [a for a in header.accounts if a]
         ours = [a for a in listed if a in self.accounts]
         if listed and not ours:
@@ -297,14 +316,9 @@ class Importer:
             )
         if ours:
             self._set_org(self.accounts[ours[0]])
-        batch: list = []
-        for doc in reader:
-            batch.append(doc)
-            if len(batch) >= BATCH:
-                self._batch(batch)
-                batch = []
-                set_progress(self.statement.id, bytes=self.stream.count, documents=self.summary["documents"])
-        self._batch(batch)
+        for batch, read in batches:
+            self._batch(batch)
+            set_progress(self.statement.id, bytes=read, documents=self.summary["documents"])
         warnings = [problem(w) for w in reader.warnings]
         if self.org_id is None:  # no account listed and no documents: look at the balance sections
             known = [s.account for s in reader.sections if s.account in self.accounts]
@@ -347,10 +361,12 @@ class Importer:
         )  # fmt: skip
 
     def _batch(self, docs: list) -> None:
+        """One batch of (document, its purpose's invoice references — None for money going out)."""
         if not docs:
             return
         rows = []
-        for doc in docs:
+        given = {}
+        for doc, doc_refs in docs:
             direction = self._direction(doc)
             account = doc.payee_account if direction == Direction.INCOMING else doc.payer_account
             self._set_org(self.accounts[account])
@@ -360,7 +376,10 @@ class Importer:
                 )
             self.summary["documents"] += 1
             self.totals[account][0 if direction == Direction.INCOMING else 1] += doc.amount_kopecks
-            rows.append((doc, direction, account, identity(doc, direction)))
+            key = identity(doc, direction)
+            rows.append((doc, direction, account, key))
+            if direction == Direction.INCOMING:
+                given[key] = doc_refs
         keys = [key for *_, key in rows]
         existing = self._known_keys(keys)
         fresh = []
@@ -376,9 +395,8 @@ class Importer:
         self.book.prefetch(c for cid in clients for c in self.directory.group(cid))
         refs = {}
         for doc, direction, _account, key in fresh:
-            if direction == Direction.INCOMING:
-                day = doc.received_on or doc.date
-                refs[key] = extract(doc.purpose, default_year=day.year)
+            if direction == Direction.INCOMING:  # read by the reader; here only if it could not tell
+                refs[key] = given[key] or extract(doc.purpose, default_year=(doc.received_on or doc.date).year)
         lookup: set[int] = set()  # numbers named that are not the payer's open invoices: paid, another's, none
         for doc, direction, _account, key in fresh:
             if direction == Direction.INCOMING and refs[key].invoices:
@@ -532,7 +550,7 @@ class Importer:
             "date_from": header.date_from,
             "date_to": header.date_to,
             "accounts": sorted({*(a for a in header.accounts if a in self.accounts), *self.totals}),
-            "bytes_read": self.stream.count,
+            "bytes_read": reader.bytes_read,
             "documents_read": self.summary["documents"],
             "sections": [
                 {"account": s.account, "line": s.line, "date_from": s.date_from and s.date_from.isoformat(),
