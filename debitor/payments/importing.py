@@ -299,7 +299,7 @@ class Importer:
                 self.reading, batches, self.child = read_in_child(self.source, ours, BATCH)
                 return self.reading, batches
             stream = self._file = self.source.open("rb")
-        self.reading, batches = read_in_process(stream, ours, BATCH)
+        self.reading, batches = read_in_process(stream, BATCH)
         return self.reading, batches
 
     def _run(self) -> BankStatement:

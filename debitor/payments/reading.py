@@ -1,7 +1,8 @@
 """Reading a statement for the import: documents in batches, each incoming one with the invoice
 references of its purpose already read.
 
-``read_in_process`` does it in the importer's own thread. ``read_in_child`` forks a process that opens
+``read_in_process`` parses in the importer's own thread and leaves the purposes to the importer (which
+reads only those of documents it has not recorded before). ``read_in_child`` forks a process that opens
 the file, parses it and reads the purposes, and hands the batches over a pipe: on a machine with more
 than one core the parsing and the purpose reading (about a third of an import's Python time) then run
 beside the matching and the writing instead of before them. The child only reads the file; it never
@@ -52,12 +53,15 @@ class Counting(io.RawIOBase):
         return n
 
 
-def _batches(reader: StatementReader, counting: Counting, ours: set[str], size: int) -> Iterator[tuple[list, int]]:
-    """(batch of (document, purpose references or None), bytes read so far)."""
+def _batches(
+    reader: StatementReader, counting: Counting, ours: set[str] | None, size: int
+) -> Iterator[tuple[list, int]]:
+    """(batch of (document, purpose references or None), bytes read so far). Without ``ours`` no
+    purpose is read here: the importer reads those of the documents it has not seen before."""
     batch: list = []
     for doc in reader:
         refs = None
-        if doc.payee_account in ours:  # incoming: its purpose may name invoices
+        if ours is not None and doc.payee_account in ours:  # incoming: its purpose may name invoices
             refs = extract(doc.purpose, default_year=(doc.received_on or doc.date).year)
         batch.append((replace(doc, fields={}), refs))
         if len(batch) >= size:
@@ -67,13 +71,13 @@ def _batches(reader: StatementReader, counting: Counting, ours: set[str], size: 
         yield batch, counting.count
 
 
-def read_in_process(stream: BinaryIO, ours: set[str], size: int) -> tuple[Reading, Iterator[tuple[list, int]]]:
+def read_in_process(stream: BinaryIO, size: int) -> tuple[Reading, Iterator[tuple[list, int]]]:
     counting = Counting(stream)
     reader = StatementReader(counting)
     reading = Reading(reader.header, reader.encoding)
 
     def batches():
-        yield from _batches(reader, counting, ours, size)
+        yield from _batches(reader, counting, None, size)
         reading.warnings, reading.sections, reading.finished = reader.warnings, reader.sections, reader.finished
         reading.bytes_read = counting.count
 
