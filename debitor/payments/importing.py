@@ -474,8 +474,10 @@ class Importer:
                      "data": {"amount": amount, "reason": "auto", "confidence": plan.confidence,
                               "payment_date": row["received_on"].isoformat()}}
                 )  # fmt: skip
-        self.sink.insert(PaymentAllocation.__table__, allocations)
+        # invoices first: the allocations' and events' foreign-key checks then find rows this transaction
+        # has already updated, instead of share-locking rows it is about to update
         self.sink.add_paid([(ident, delta, self.paid_on.get(ident)) for ident, delta in added.items()])
+        self.sink.insert(PaymentAllocation.__table__, allocations)
         self.sink.insert(Event.__table__, events)
 
     def _match(self, row: dict, refs) -> Proposal | None:
