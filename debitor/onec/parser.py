@@ -786,30 +786,31 @@ class StatementReader:
         self._at_eof()
         return self.header
 
+    def _typed(self, key: str, parse, *args):
+        """The open section's ``key`` parsed by ``parse`` (None when empty or missing); a bad value is an
+        error naming its line and key."""
+        value = self._fields.get(key)
+        if not value:
+            return None
+        try:
+            return parse(value, key, *args)
+        except _FieldError as exc:
+            raise self._error(exc, self._key_lines.get(key)) from None
+
     def _finish_header(self) -> None:
         f = self._fields
         lines = self._key_lines
         dates = self._dates
-
-        def typed(key, parse):
-            value = f.get(key)
-            if not value:
-                return None
-            try:
-                return parse(value, key, dates) if parse is _date else parse(value, key)
-            except _FieldError as exc:
-                raise self._error(exc, lines.get(key)) from None
-
         declared = f.get("Кодировка", "")
         self.header = Header(
             version=f.get("ВерсияФормата", ""),
             encoding_declared=declared,
             sender=f.get("Отправитель", ""),
             recipient=f.get("Получатель", ""),
-            created_on=typed("ДатаСоздания", _date),
-            created_time=typed("ВремяСоздания", _time),
-            date_from=typed("ДатаНачала", _date),
-            date_to=typed("ДатаКонца", _date),
+            created_on=self._typed("ДатаСоздания", _date, dates),
+            created_time=self._typed("ВремяСоздания", _time),
+            date_from=self._typed("ДатаНачала", _date, dates),
+            date_to=self._typed("ДатаКонца", _date, dates),
             accounts=self._header_lists["РасчСчет"],
             document_kinds=self._header_lists["Документ"],
             fields=f,
@@ -898,27 +899,16 @@ class StatementReader:
         return None
 
     def _account(self) -> AccountSection:
-        f = self._fields
-        dates = self._dates
-
-        def typed(key, parse):
-            value = f.get(key)
-            if not value:
-                return None
-            try:
-                return parse(value, key, dates) if parse is _date else parse(value, key, True)
-            except _FieldError as exc:
-                raise self._error(exc, self._key_lines.get(key)) from None
-
+        dates, typed = self._dates, self._typed
         return AccountSection(
             line=self._start,
-            account=f.get("РасчСчет", ""),
-            date_from=typed("ДатаНачала", _date),
-            date_to=typed("ДатаКонца", _date),
-            opening_kopecks=typed("НачальныйОстаток", _kopecks),
-            received_kopecks=typed("ВсегоПоступило", _kopecks),
-            debited_kopecks=typed("ВсегоСписано", _kopecks),
-            closing_kopecks=typed("КонечныйОстаток", _kopecks),
+            account=self._fields.get("РасчСчет", ""),
+            date_from=typed("ДатаНачала", _date, dates),
+            date_to=typed("ДатаКонца", _date, dates),
+            opening_kopecks=typed("НачальныйОстаток", _kopecks, True),  # balances may be negative
+            received_kopecks=typed("ВсегоПоступило", _kopecks, True),
+            debited_kopecks=typed("ВсегоСписано", _kopecks, True),
+            closing_kopecks=typed("КонечныйОстаток", _kopecks, True),
         )
 
     def _at_eof(self) -> None:
