@@ -300,3 +300,10 @@ def test_any_text_never_raises(text, default_year):
 @given(parts=st.lists(_FRAGMENTS, max_size=16), default_year=st.none() | st.integers(1, 9999))
 def test_purpose_like_text_never_raises(parts, default_year):
     _check("".join(parts), default_year)
+
+
+def test_skipping_free_amounts_changes_nothing_else():
+    text = "Оплата по счету № 42 от 05.01.2026, 1 200,00 руб. В т.ч. НДС 20% 200.00"
+    full, quick = extract(text, default_year=2026), extract(text, default_year=2026, free_amounts=False)
+    assert quick.invoices == full.invoices and quick.vat_kopecks == full.vat_kopecks == 200_00
+    assert full.amounts_kopecks == (120_000,) and quick.amounts_kopecks == ()

@@ -396,7 +396,9 @@ class Importer:
         refs = {}
         for doc, direction, _account, key in fresh:
             if direction == Direction.INCOMING:  # read by the reader; here only if it could not tell
-                refs[key] = given[key] or extract(doc.purpose, default_year=(doc.received_on or doc.date).year)
+                refs[key] = given[key] or extract(
+                    doc.purpose, default_year=(doc.received_on or doc.date).year, free_amounts=False
+                )
         lookup: set[int] = set()  # numbers named that are not the payer's open invoices: paid, another's, none
         for doc, direction, _account, key in fresh:
             if direction == Direction.INCOMING and refs[key].invoices:
@@ -591,7 +593,7 @@ def summary_of(counter: Counter, warnings: int) -> dict:
 
 
 def _unknown_reasons(facts: Facts) -> list[Reason]:
-    refs = extract(facts.purpose, default_year=facts.received_on.year)
+    refs = extract(facts.purpose, default_year=facts.received_on.year, free_amounts=False)
     reasons = [
         Reason(N_("No client has the payer's INN %(inn)s"), {"inn": facts.payer_inn})
         if facts.payer_inn

@@ -274,7 +274,7 @@ def propose(facts: Facts, directory: Directory, book: Book, refs: PurposeRefs | 
     """Ranked proposals for one payment (best first); empty when nothing points anywhere. ``refs``: the
     purpose's references when the caller has already read them."""
     if refs is None:
-        refs = extract(facts.purpose, default_year=facts.received_on.year)
+        refs = extract(facts.purpose, default_year=facts.received_on.year, free_amounts=False)
     client_id = directory.client_for_inn(facts.payer_inn)
     reasons: list[Reason] = []
     if client_id is not None:

@@ -62,8 +62,10 @@ def _batches(
     for doc in reader:
         refs = None
         if ours is not None and doc.payee_account in ours:  # incoming: its purpose may name invoices
-            refs = extract(doc.purpose, default_year=(doc.received_on or doc.date).year)
-        batch.append((replace(doc, fields={}), refs))
+            refs = extract(doc.purpose, default_year=(doc.received_on or doc.date).year, free_amounts=False)
+        if ours is not None:  # going over a pipe: without the raw fields, which nothing after the parser reads
+            doc = replace(doc, fields={})
+        batch.append((doc, refs))
         if len(batch) >= size:
             yield batch, counting.count
             batch = []
