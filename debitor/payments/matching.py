@@ -249,7 +249,8 @@ class Book:
 
     def open_for(self, client_ids: list[int]) -> list[OpenInvoice]:
         """The clients' invoices that still owe something, oldest first."""
-        self.prefetch(client_ids)
+        if not all(c in self._open for c in client_ids):
+            self.prefetch(client_ids)
         found = [inv for cid in client_ids for inv in self._open[cid] if inv.paid < inv.total]
         if len(client_ids) > 1:  # each client's list is in order already
             found.sort(key=lambda inv: (inv.issued_on, inv.id))
