@@ -401,3 +401,15 @@ def test_a_file_is_read_in_process_or_by_a_child(org, tmp_path, monkeypatch, cor
     bad.write_bytes(statement_bytes([Doc("2", "1.500", "x", payer_inn="")]))
     failed = import_path(bad)
     assert failed.state == StatementState.FAILED and failed.error["key"] == "Сумма" and failed.error["line"] == 23
+
+
+def test_values_are_stored_exactly(org):
+    """Quotes, commas, semicolons, tabs and backslashes survive the bulk path (COPY in CSV on PostgreSQL);
+    an empty INN stays an empty string and an unknown client stays NULL."""
+    purpose = 'Оплата "рекламы", счёт № 5; аванс\tпо дог. 7\\2026'
+    name = 'ООО "Кавычки, и запятые"'
+    _import(statement_bytes([Doc("91", "12.34", purpose, payer_inn="", payer_name=name)]))
+    p = _payment(doc_number="91")
+    assert p.purpose == purpose and p.payer_name == name
+    assert p.payer_inn == "" and p.client_id is None and p.amount_kopecks == 1234
+    assert p.match_reasons and p.match_reasons[0]["message"] == "The payer has no INN"

@@ -14,6 +14,8 @@ otherwise the import stops and is rolled back.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import operator
 import queue
@@ -136,13 +138,18 @@ class PostgresWriter:
             for i, conv in converters:
                 v[i] = conv(v[i])
             values.append([ids[n], *v] if with_ids else v)
-        columns = ", ".join(f'"{n}"' for n in (["id", *names] if with_ids else names))
-        sql = f"COPY {table.name} ({columns}) FROM STDIN"  # noqa: S608 - names from the table's own columns
+        all_names = ["id", *names] if with_ids else names
+        columns = ", ".join(f'"{n}"' for n in all_names)
+        # CSV written by the csv module (C): an unquoted empty field is NULL, except in the NOT NULL columns
+        # (FORCE_NOT_NULL), where it is the empty string those columns hold
+        not_null = ", ".join(f'"{n}"' for n in all_names if not table.c[n].nullable) or '"id"'
+        sql = f"COPY {table.name} ({columns}) FROM STDIN (FORMAT csv, FORCE_NOT_NULL ({not_null}))"  # noqa: S608
 
         def work() -> None:
+            text = io.StringIO()
+            csv.writer(text, lineterminator="\n").writerows(values)
             with self.conn.cursor() as cur, cur.copy(sql) as copy:
-                for v in values:
-                    copy.write_row(v)
+                copy.write(text.getvalue())
 
         self._submit(work)
         return ids
