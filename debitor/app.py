@@ -130,6 +130,14 @@ def _register_errors(app: Flask) -> None:
     for code in (400, 403, 404, 405, 429):
         app.register_error_handler(code, handle)
 
+    @app.errorhandler(413)
+    def too_large(exc):
+        from flask_babel import gettext
+
+        mb = (app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+        message = gettext("The file is too large: at most %(mb)s MB can be uploaded.", mb=mb)
+        return render_template("errors/generic.html", code=413, error=None, message=message), 413
+
     @app.errorhandler(500)
     def server_error(exc):
         db.session.rollback()

@@ -251,3 +251,16 @@ def test_a_statement_is_imported_by_one_run_only(app, world):
     assert claim(st.id) is False
     assert import_uploaded(st.id).state == StatementState.RUNNING  # a second job leaves it alone
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 0
+
+
+def test_a_file_above_the_request_limit_gets_a_clear_page(app, world):
+    c = signed_in(app)
+    old = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
+    try:
+        r = upload(c, b"1CClientBankExchange\r\n" + b"x" * (3 * 1024 * 1024))
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = old
+    assert r.status_code == 413
+    assert "не больше 2 МБ" in r.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BankStatement)) == 0
