@@ -413,3 +413,26 @@ def test_values_are_stored_exactly(org):
     assert p.purpose == purpose and p.payer_name == name
     assert p.payer_inn == "" and p.client_id is None and p.amount_kopecks == 1234
     assert p.match_reasons and p.match_reasons[0]["message"] == "The payer has no INN"
+
+
+def test_an_invoice_closed_by_someone_else_meanwhile_stops_the_import(org, monkeypatch):
+    """The import reads open invoices without locking them and adds to what they were paid; an invoice a
+    clerk closed in between is not overwritten: the import stops, leaves nothing, and says to run it again."""
+    from debitor.payments import matching
+
+    c = f.client(org)
+    inv = _inv(org, c, 1_000_00)
+    db.session.commit()
+    original = matching.Book.prefetch
+
+    def prefetch_then_clerk_pays(self, client_ids):
+        original(self, client_ids)
+        with db.engine.begin() as other:  # another request, on its own connection
+            other.execute(sa.text("UPDATE invoices SET state = 'paid', paid_kopecks = total_kopecks WHERE id = :i"),
+                          {"i": inv.id})  # fmt: skip
+
+    monkeypatch.setattr(matching.Book, "prefetch", prefetch_then_clerk_pays)
+    st = _import(statement_bytes([Doc("95", "1000.00", f"по счету {inv.number}", payer_inn=c.inn)]))
+    assert st.state == StatementState.FAILED
+    assert "import it again" in st.error["message"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 0
