@@ -20,8 +20,8 @@ EXPORT_ROLES = (Role.CLERK, Role.MANAGER)
 DATE_ERROR = N_("Not a valid date: use YYYY-MM-DD")
 
 
-class ExportPeriod(InputSchema):
-    """The period of an export: both dates, in order, at most a year apart."""
+class PeriodInput(InputSchema):
+    """A period of days for an export or a report: both dates, in order, at most a year apart."""
 
     class Meta:
         unknown = EXCLUDE
@@ -63,7 +63,7 @@ def onec_export_xml():
     for a bad period."""
     form = _form()
     try:
-        period = ExportPeriod().load(form)
+        period = PeriodInput().load(form)
     except ValidationError as err:
         return _page(form, error_messages(err))
     try:

@@ -13,8 +13,7 @@ from flask import Response, abort, current_app, flash, redirect, request, url_fo
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
-from marshmallow import ValidationError, validates_schema
-from marshmallow import fields as mf
+from marshmallow import ValidationError
 
 from debitor.auth.models import Role
 from debitor.dates import today
@@ -23,10 +22,11 @@ from debitor.money import format_money
 from debitor.payments.importing import ImportRefused, get_progress, new_statement
 from debitor.payments.models import BankStatement, Payment, StatementState
 from debitor.payments.reconciliation import reconcile
-from debitor.schemas import N_, InputSchema, error_messages
+from debitor.schemas import error_messages
 from debitor.web.common import paginate, render
 from jobs.queues import enqueue_after_commit
 from staff.access import role_required
+from staff.onec_export import PeriodInput
 from staff.views import bp
 
 IMPORTERS = (Role.CLERK, Role.MANAGER)
@@ -135,16 +135,6 @@ def statement_progress(statement_id: int):
 # --- reconciliation -----------------------------------------------------------------------------------
 
 
-class PeriodInput(InputSchema):
-    date_from = mf.Date(required=True, error_messages={"invalid": N_("Not a valid date: use YYYY-MM-DD")})
-    date_to = mf.Date(required=True, error_messages={"invalid": N_("Not a valid date: use YYYY-MM-DD")})
-
-    @validates_schema
-    def _order(self, data, **kwargs):
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise ValidationError(_("The period ends before it starts"), "date_to")
-
-
 def _period() -> tuple[dict, dict]:
     day = today()
     raw = {
@@ -152,7 +142,7 @@ def _period() -> tuple[dict, dict]:
         "date_to": request.args.get("date_to") or day.isoformat(),
     }
     try:
-        return PeriodInput().load(raw), {}
+        return PeriodInput().load(raw), {}  # the 1C export's: in order, at most a year
     except ValidationError as err:
         return raw, error_messages(err)
 

@@ -30,7 +30,8 @@ from flask import current_app
 
 from debitor.db import db, utcnow
 from debitor.onec.parser import StatementError
-from debitor.orgs.models import BankAccount, Organisation
+from debitor.orgs.models import BankAccount
+from debitor.orgs.services import default_organisation
 from debitor.payments.bulk import InvoicesChanged, PostgresWriter, SessionSink
 from debitor.payments.matching import Book, Directory, Facts, Proposal, Reason, propose
 from debitor.payments.models import (
@@ -70,21 +71,18 @@ def problem(err) -> dict:
 # --- entries --------------------------------------------------------------------------------------
 
 
-def default_organisation() -> Organisation:
-    org = db.session.scalar(sa.select(Organisation).order_by(Organisation.id).limit(1))
-    if org is None:
-        raise ImportRefused(N_("There is no organisation to import statements for"))
-    return org
-
-
 def new_statement(source: str, filename: str, data_or_path: bytes | Path, *, actor=None) -> BankStatement:
     """A queued statement; an upload's bytes are stored with it (any worker host can read them)."""
     if isinstance(data_or_path, bytes):
         digest, size = hashlib.sha256(data_or_path).hexdigest(), len(data_or_path)
     else:
         digest, size = _file_digest(data_or_path), data_or_path.stat().st_size
+    try:
+        organisation = default_organisation()  # until the file's account says whose statement it is
+    except LookupError as exc:
+        raise ImportRefused(N_("There is no organisation to import statements for")) from exc
     statement = BankStatement(
-        organisation_id=default_organisation().id,
+        organisation_id=organisation.id,
         source=source,
         filename=Path(filename).name[:255] or "statement.txt",
         sha256=digest,

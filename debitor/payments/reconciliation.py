@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from debitor.clients.models import Client
 from debitor.db import db
+from debitor.invoices.export import rubles
 from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind, InvoiceState
 from debitor.payments.models import BankStatement, Direction, Payment, PaymentAllocation, StatementState
 
@@ -88,10 +89,7 @@ class Report:
 
 
 def _rub(kopecks: int | None) -> str:
-    if kopecks is None:
-        return ""
-    sign = "-" if kopecks < 0 else ""
-    return f"{sign}{abs(kopecks) // 100}.{abs(kopecks) % 100:02d}"
+    return "" if kopecks is None else f"{rubles(kopecks):.2f}"
 
 
 def reconcile(date_from: date, date_to: date) -> Report:
