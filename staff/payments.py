@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from debitor.auth.models import Role
 from debitor.clients.services import inn_owner
@@ -35,7 +36,7 @@ INVOICE_REF = re.compile(r"^\s*(?:№\s*)?(\d{1,9})(?:\s*/\s*(\d{4}))?\s*$")
 @role_required()
 def payments():
     state = request.args.get("state", "")
-    q = sa.select(Payment)
+    q = sa.select(Payment).options(selectinload(Payment.client))  # each row names its client
     if state == "open":  # the clerk's queue: incoming money not (fully) put to invoices
         q = q.where(Payment.state != PaymentState.APPLIED, Payment.direction == Direction.INCOMING)
     elif state == "outgoing":

@@ -14,6 +14,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
+from sqlalchemy.orm import selectinload
 
 from debitor.auth.models import Role
 from debitor.dates import today
@@ -117,7 +118,11 @@ def statement(statement_id: int):
     payments = []
     if st.state == StatementState.DONE:
         payments = db.session.scalars(
-            sa.select(Payment).where(Payment.statement_id == st.id).order_by(Payment.statement_line).limit(200)
+            sa.select(Payment)
+            .options(selectinload(Payment.client))  # the table names each payment's client
+            .where(Payment.statement_id == st.id)
+            .order_by(Payment.statement_line)
+            .limit(200)
         ).all()
     return render("staff/statement.html", payments=payments, **_progress_context(st))
 

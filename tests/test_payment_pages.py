@@ -4,6 +4,7 @@ payment with suggestions, matching by hand and splitting, unapplying, the reconc
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import pytest
@@ -188,7 +189,10 @@ def test_bad_manual_match_names_the_field_and_changes_nothing(app, world, form, 
     r = post_form(c, f"{page}/apply", form, page=page)
     assert r.status_code == 400
     body = r.get_data(as_text=True)
-    assert words in body
+    if field == "_schema":  # about the whole match: above the form
+        assert re.search(r'role="alert">\s*<div>[^<]*' + words, body)
+    else:  # under the row's field that is wrong
+        assert re.search(rf'data-error-for="{field}">[^<]*{words}', body)
     db.session.expire_all()
     assert p.applied_kopecks == 0 and world["a"].paid_kopecks == 0
 

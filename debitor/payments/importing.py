@@ -487,7 +487,7 @@ class Importer:
         row["client_id"] = known
         if not proposals:
             self.summary["unmatched"] += 1
-            row["match_reasons"] = [r.as_dict() for r in _unknown_reasons(facts)]
+            row["match_reasons"] = [r.as_dict() for r in _unknown_reasons(facts, refs)]
             return None
         best = proposals[0]
         row["match_confidence"] = best.confidence
@@ -590,8 +590,8 @@ def summary_of(counter: Counter, warnings: int) -> dict:
     return out
 
 
-def _unknown_reasons(facts: Facts) -> list[Reason]:
-    refs = extract(facts.purpose, default_year=facts.received_on.year, free_amounts=False)
+def _unknown_reasons(facts: Facts, refs) -> list[Reason]:
+    """Why nothing matched, from the purpose references already read."""
     reasons = [
         Reason(N_("No client has the payer's INN %(inn)s"), {"inn": facts.payer_inn})
         if facts.payer_inn

@@ -14,7 +14,6 @@ clerk's queue with the ranked proposals as suggestions.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -179,7 +178,6 @@ OPEN_SQL = (
     "FROM invoices WHERE client_id = ANY(%s) AND state IN ('issued', 'partially_paid') AND kind = 'invoice' "
     "ORDER BY issued_on, id"
 )
-OPEN_SQL_LOCKED = OPEN_SQL + " FOR UPDATE"
 
 
 def _open_invoice(row) -> OpenInvoice:
@@ -190,12 +188,11 @@ def _open_invoice(row) -> OpenInvoice:
 class Book:
     """Open invoices per client (oldest first) and invoices by number, fetched on demand and cached.
 
-    ``lock=True`` (an import on PostgreSQL) reads open invoices FOR UPDATE, so that a clerk applying a
-    payment at the same moment waits instead of both counting the same outstanding amount."""
+    Nothing is locked: an import adds to what invoices were paid (``payments.bulk``) and stops if one was
+    closed meanwhile; the clerk's services lock the rows they change."""
 
-    def __init__(self, organisation_id: int, *, lock: bool = False) -> None:
+    def __init__(self, organisation_id: int) -> None:
         self.organisation_id = organisation_id
-        self.lock = lock
         self._open: dict[int, list[OpenInvoice]] = {}
         self._by_number: dict[int, list[OpenInvoice]] = {}
         self._by_id: dict[int, OpenInvoice] = {}
@@ -210,7 +207,7 @@ class Book:
         for cid in wanted:
             self._open[cid] = []
         if db.session.get_bind().dialect.name == "postgresql":  # the import's hot read: straight psycopg rows
-            sql = OPEN_SQL_LOCKED if self.lock else OPEN_SQL
+            sql = OPEN_SQL
             raw = db.session.connection().connection.dbapi_connection
             with raw.cursor() as cur:
                 for row in cur.execute(sql, (wanted,)):
@@ -226,8 +223,6 @@ class Book:
             )
             .order_by(Invoice.issued_on, Invoice.id)
         )
-        if self.lock:
-            q = q.with_for_update()
         for row in db.session.execute(q):
             inv = self._known(_open_invoice(row))
             self._open[inv.client_id].append(inv)
@@ -481,11 +476,3 @@ def suggestions(facts: Facts, organisation_id: int) -> list[Proposal]:
             )
             out.append(Proposal(inv.client_id, [(inv, facts.amount)], 0, UNKNOWN_PAYER_AMOUNT, [why]))
     return _ranked(out)
-
-
-def grouped(proposal: Proposal) -> dict[int, int]:
-    """Amount per invoice id of a proposal."""
-    out: dict[int, int] = defaultdict(int)
-    for inv, amount in proposal.allocations:
-        out[inv.id] += amount
-    return dict(out)

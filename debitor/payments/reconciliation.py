@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from debitor.clients.models import Client
 from debitor.db import db
@@ -168,7 +169,11 @@ def reconcile(date_from: date, date_to: date) -> Report:
     )
     report.paid_without_bank_count = int(db.session.scalar(sa.select(sa.func.count()).where(no_bank)))
     report.paid_without_bank = db.session.scalars(
-        sa.select(Invoice).where(no_bank).order_by(Invoice.paid_on, Invoice.id).limit(LIMIT)
+        sa.select(Invoice)
+        .options(selectinload(Invoice.client))
+        .where(no_bank)
+        .order_by(Invoice.paid_on, Invoice.id)
+        .limit(LIMIT)
     ).all()
     owed = (
         sa.select(Invoice.client_id, sa.func.sum(Invoice.total_kopecks - Invoice.paid_kopecks).label("owed"))
