@@ -19,8 +19,7 @@ from sqlalchemy.orm import selectinload
 from debitor.auth.models import Role
 from debitor.dates import today
 from debitor.db import db
-from debitor.money import format_money
-from debitor.payments.importing import ImportRefused, get_progress, new_statement
+from debitor.payments.importing import ImportRefused, describe, get_progress, new_statement
 from debitor.payments.models import BankStatement, Payment, StatementState
 from debitor.payments.reconciliation import reconcile
 from debitor.schemas import error_messages
@@ -36,27 +35,18 @@ SIGNATURE = b"1CClientBankExchange"
 
 @bp.app_template_global()
 def problem_text(p: dict | None) -> str:
-    """A stored reason, warning or error in the reader's language: amounts and dates formatted."""
+    """A stored reason, warning or error in the reader's language, amounts and dates as the page shows them."""
     if not p:
         return ""
-    params = {}
+    params, money = {}, current_app.jinja_env.filters["money"]  # the page's own money format
     for key, value in (p.get("params") or {}).items():
         if key.endswith("_kopecks") and isinstance(value, int):
-            value = format_money(value)
+            value = money(value)
         elif key.endswith("_on") and isinstance(value, str):
             with contextlib.suppress(ValueError):
                 value = format_date(date.fromisoformat(value))
         params[key] = value
-    try:
-        text = _(p["message"]) % params
-    except (KeyError, ValueError, TypeError):
-        text = p["message"]
-    where = []  # where the message does not say it itself
-    if p.get("line") and "%(line)s" not in p["message"]:
-        where.append(_("line %(n)s", n=p["line"]))
-    if p.get("key") and "%(key)s" not in p["message"]:
-        where.append(p["key"])
-    return f"{', '.join(where)}: {text}" if where else text
+    return describe(p, _, params)
 
 
 @bp.get("/statements")

@@ -268,3 +268,19 @@ def test_a_file_above_the_request_limit_gets_a_clear_page(app, world):
     assert r.status_code == 413
     assert "не больше 2 МБ" in r.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(BankStatement)) == 0
+
+
+def test_reasons_show_amounts_in_the_readers_language(app, world):
+    from debitor.payments.importing import new_statement, run
+
+    data = statement_bytes([Doc("88", "1000.00", f"по сч. {world['a'].number}", payer_inn=world["client"].inn)])
+    st = new_statement("cli", "s.txt", data)
+    db.session.commit()
+    run(st, io.BytesIO(data))
+    p = db.session.scalars(sa.select(Payment).where(Payment.doc_number == "88")).one()
+    assert any("owed_kopecks" in r["params"] for r in p.match_reasons)  # a part payment: the reason names the debt
+    c = signed_in(app)
+    assert "8\u00a0400,00\u00a0₽" in c.get(f"/staff/payments/{p.id}").get_data(as_text=True)
+    c.post("/lang", data={"lang": "en", "csrf_token": csrf_token(c, "/staff/home")})
+    body = c.get(f"/staff/payments/{p.id}").get_data(as_text=True)
+    assert "RUB8,400.00" in body and "8\u00a0400,00" not in body

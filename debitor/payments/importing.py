@@ -610,18 +610,31 @@ def statement_json(statement: BankStatement) -> str:
             "file": statement.filename,
             "state": statement.state.value,
             **(statement.summary or {}),
-            "warnings_list": [_english(w) for w in statement.warnings or []],
-            "error": _english(statement.error) if statement.error else None,
+            "warnings_list": [describe(w) for w in statement.warnings or []],
+            "error": describe(statement.error) if statement.error else None,
         },
         ensure_ascii=False,
         indent=2,
     )
 
 
-def _english(p: dict) -> str:
-    text = p["message"] % p.get("params", {})
-    where = ", ".join(x for x in (f"line {p['line']}" if p.get("line") else "", p.get("key") or "") if x)
-    return f"{where}: {text}" if where else text
+LINE = N_("line %(n)s")
+
+
+def describe(p: dict, translate=lambda text: text, params: dict | None = None) -> str:
+    """A stored error, warning or reason as a sentence: its message (``translate``d) with ``params``
+    (default: the stored ones), after the line and key where the message does not name them itself."""
+    params = p.get("params") or {} if params is None else params
+    try:
+        text = translate(p["message"]) % params
+    except (KeyError, ValueError, TypeError):
+        text = p["message"]
+    where = []
+    if p.get("line") and "%(line)s" not in p["message"]:
+        where.append(translate(LINE) % {"n": p["line"]})
+    if p.get("key") and "%(key)s" not in p["message"]:
+        where.append(p["key"])
+    return f"{', '.join(where)}: {text}" if where else text
 
 
 def stale_queued_ids(minutes: int = 1) -> list[int]:
