@@ -3,6 +3,7 @@ three entries (service, CLI, exchange folder)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -395,8 +396,10 @@ def test_a_file_is_read_in_process_or_by_a_child(org, tmp_path, monkeypatch, cor
     monkeypatch.setattr("debitor.payments.importing.os.cpu_count", lambda: cores)
     good = tmp_path / "good.txt"
     good.write_bytes(statement_bytes([Doc("1", "1000.00", f"по счету {inv.number}", payer_inn=c.inn)]))
+    good.write_bytes(good.read_bytes() + "\r\nпосле конца файла\r\n".encode("cp1251"))  # read, hashed, ignored
     st = import_path(good)
     assert st.state == StatementState.DONE and st.summary["matched"] == 1 and st.bytes_read == good.stat().st_size
+    assert st.sha256 == hashlib.sha256(good.read_bytes()).hexdigest()
     bad = tmp_path / "bad.txt"
     bad.write_bytes(statement_bytes([Doc("2", "1.500", "x", payer_inn="")]))
     failed = import_path(bad)

@@ -3,6 +3,7 @@ payment with suggestions, matching by hand and splitting, unapplying, the reconc
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from datetime import date
@@ -65,6 +66,8 @@ def test_upload_is_imported_by_the_worker_with_progress(app, world):
     assert done.headers.get("HX-Refresh") == "true"
     body = done.get_data(as_text=True)
     assert 'data-state="done"' in body and "every 1s" not in body
+    db.session.refresh(st)
+    assert st.sha256 == hashlib.sha256(data).hexdigest()  # taken while the worker read the stored bytes
     page = c.get(f"/staff/statements/{st.id}").get_data(as_text=True)
     assert "ИНН " + world["client"].inn in page
     db.session.refresh(world["a"])

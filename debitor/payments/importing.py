@@ -16,7 +16,6 @@ Progress (bytes read, documents) goes to Redis while the transaction runs, for t
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
@@ -72,11 +71,9 @@ def problem(err) -> dict:
 
 
 def new_statement(source: str, filename: str, data_or_path: bytes | Path, *, actor=None) -> BankStatement:
-    """A queued statement; an upload's bytes are stored with it (any worker host can read them)."""
-    if isinstance(data_or_path, bytes):
-        digest, size = hashlib.sha256(data_or_path).hexdigest(), len(data_or_path)
-    else:
-        digest, size = _file_digest(data_or_path), data_or_path.stat().st_size
+    """A queued statement; an upload's bytes are stored with it (any worker host can read them). Its
+    SHA-256 is taken while the import reads it, not in a pass of its own."""
+    size = len(data_or_path) if isinstance(data_or_path, bytes) else data_or_path.stat().st_size
     try:
         organisation = default_organisation()  # until the file's account says whose statement it is
     except LookupError as exc:
@@ -85,7 +82,7 @@ def new_statement(source: str, filename: str, data_or_path: bytes | Path, *, act
         organisation_id=organisation.id,
         source=source,
         filename=Path(filename).name[:255] or "statement.txt",
-        sha256=digest,
+        sha256="",
         size_bytes=size,
         created_by_id=actor.id if actor is not None else None,
     )
@@ -94,14 +91,6 @@ def new_statement(source: str, filename: str, data_or_path: bytes | Path, *, act
     if isinstance(data_or_path, bytes):
         db.session.add(StatementFile(statement_id=statement.id, data=data_or_path))
     return statement
-
-
-def _file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def import_uploaded(statement_id: int) -> BankStatement | None:
@@ -553,6 +542,7 @@ class Importer:
             "date_to": header.date_to,
             "accounts": sorted({*(a for a in header.accounts if a in self.accounts), *self.totals}),
             "bytes_read": reader.bytes_read,
+            "sha256": reader.sha256,
             "documents_read": self.summary["documents"],
             "sections": [
                 {"account": s.account, "line": s.line, "date_from": s.date_from and s.date_from.isoformat(),

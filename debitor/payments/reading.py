@@ -12,6 +12,7 @@ line and key.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import multiprocessing
 import os
@@ -34,13 +35,21 @@ class Reading:
     sections: list = field(default_factory=list)
     finished: bool = False
     bytes_read: int = 0
+    sha256: str = ""  # of the whole file, once read to its end
+
+
+def _drain(counting: Counting) -> None:
+    """Read what the parser left after КонецФайла, so that the hash is the whole file's."""
+    while counting.read(1 << 20):
+        pass
 
 
 class Counting(io.RawIOBase):
-    """Counts the bytes read through it (the progress of the import)."""
+    """Counts the bytes read through it (the progress of the import) and hashes them (the file's SHA-256,
+    recorded with the statement)."""
 
     def __init__(self, raw: BinaryIO) -> None:
-        self.raw, self.count = raw, 0
+        self.raw, self.count, self.hash = raw, 0, hashlib.sha256()
 
     def readable(self) -> bool:
         return True
@@ -50,6 +59,7 @@ class Counting(io.RawIOBase):
         n = len(data)
         buffer[:n] = data
         self.count += n
+        self.hash.update(data)
         return n
 
 
@@ -81,7 +91,8 @@ def read_in_process(stream: BinaryIO, size: int) -> tuple[Reading, Iterator[tupl
     def batches():
         yield from _batches(reader, counting, None, size)
         reading.warnings, reading.sections, reading.finished = reader.warnings, reader.sections, reader.finished
-        reading.bytes_read = counting.count
+        _drain(counting)
+        reading.bytes_read, reading.sha256 = counting.count, counting.hash.hexdigest()
 
     return reading, batches()
 
@@ -94,7 +105,9 @@ def _child(path: str, ours: set[str], size: int, conn) -> None:
             conn.send(("header", reader.header, reader.encoding))
             for batch, read in _batches(reader, counting, ours, size):
                 conn.send(("batch", batch, read))
-            conn.send(("end", reader.warnings, reader.sections, reader.finished, counting.count))
+            _drain(counting)
+            end = (reader.warnings, reader.sections, reader.finished, counting.count, counting.hash.hexdigest())
+            conn.send(("end", *end))
     except StatementError as err:
         conn.send(("error", err.message, err.params, err.line, err.key))
     except BaseException as exc:  # noqa: BLE001 - reported to the importer, which fails the import
@@ -134,9 +147,9 @@ class ChildReader:
         while True:
             message = self._receive()
             if message[0] == "end":
-                _, warnings, sections, finished, read = message
+                _, warnings, sections, finished, read, digest = message
                 self.reading.warnings, self.reading.sections, self.reading.finished = warnings, sections, finished
-                self.reading.bytes_read = read
+                self.reading.bytes_read, self.reading.sha256 = read, digest
                 self.close()
                 return
             yield message[1], message[2]
