@@ -299,8 +299,52 @@ def test_the_html_is_deterministic_and_a_change_is_a_new_version(invoice_2026):
     b = services.invoice_source(inv, "ru")
     assert a.html == b.html and a.sha256 == b.sha256
     first = invoice_document(inv, "ru")
-    inv.organisation.director_name = "Сидоров С. С."
-    assert invoice_document(inv, "ru").id != first.id
+    with mock.patch.object(services, "asset_version", return_value="restyled"):  # a new look of the templates
+        assert invoice_document(inv, "ru").id != first.id
+    assert invoice_document(inv, "ru").id == first.id
+
+
+def test_issued_documents_keep_the_requisites_they_were_issued_with(invoice_2026):
+    inv = invoice_2026
+    before_pdf, before_act = invoice_document(inv, "ru"), act_document(inv, "ru")
+    before_qr = services.invoice_source(inv, "ru").qr_payload
+    org, client, contract = inv.organisation, inv.client, inv.contract
+    org.director_name, org.accountant_name, org.legal_address = "Сидоров С. С.", "Орлова О. О.", "г. Казань"
+    org.primary_account.bank_name, org.primary_account.bik = "АО «Другой банк»", "049205603"
+    client.legal_name, client.kpp = "ООО «Ромашка-2»", "771001001"
+    contract.number = "РК-999"
+    db.session.flush()
+    with mock.patch.object(services, "render_pdf") as render:
+        assert invoice_document(inv, "ru").id == before_pdf.id
+        assert act_document(inv, "ru").id == before_act.id
+        render.assert_not_called()
+    assert services.invoice_source(inv, "ru").qr_payload == before_qr
+    text = pdf_text(before_pdf.content)
+    assert "Иванов И. И." in text and "ООО «Ромашка»" in text and "КПП 770101001" in text and "РК-118" in text
+    assert "ПАО Сбербанк" in before_qr and "044525225" in before_qr
+
+    later = f.draft(org, client, lines=((1, 10_000_00),))
+    later.contract = contract
+    from debitor.invoices.services import issue_invoice
+
+    issue_invoice(later, on=date(2026, 2, 2))
+    text = pdf_text(invoice_document(later, "ru").content)
+    assert "Сидоров С. С." in text and "ООО «Ромашка-2»" in text and "КПП 771001001" in text and "РК-999" in text
+    assert "АО «Другой банк»" in services.invoice_source(later, "ru").qr_payload
+    assert later.requisites_id != inv.requisites_id
+
+
+def test_invoices_issued_with_the_same_requisites_share_one_set(app):
+    from debitor.invoices.models import RequisiteSet
+
+    org = f.organisation()
+    client = f.client(org)
+    first, second = f.issued(org, client), f.issued(org, client)
+    other = f.issued(org, f.client(org))
+    note = cancel_with_credit_note(second, reason="дубль")
+    assert first.requisites_id == second.requisites_id == note.requisites_id != other.requisites_id
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RequisiteSet)) == 2
+    assert f.draft(org, client).requisites_id is None  # a draft has nothing frozen yet
 
 
 def test_invoice_state_changes_do_not_make_a_new_version(invoice_2026):

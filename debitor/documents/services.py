@@ -39,6 +39,7 @@ from debitor.documents.statement import statement_of_account
 from debitor.documents.words import amount_in_words
 from debitor.errors import DomainError
 from debitor.invoices.models import Invoice, InvoiceKind, InvoiceState
+from debitor.invoices.requisites import parties
 from debitor.orgs.models import Organisation
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -242,20 +243,19 @@ def invoice_source(invoice: Invoice, locale: str) -> Source:
     _check_locale(locale)
     if invoice.state == InvoiceState.DRAFT or invoice.number is None or invoice.issued_on is None:
         raise DomainError(_l("A draft has no document yet; issue it first"))
-    org = invoice.organisation
-    account = org.primary_account
+    p = parties(invoice)  # as they were at issue
     note = invoice.kind == InvoiceKind.CREDIT_NOTE
     corrected = invoice.corrects  # the invoice a credit note reverses
-    payload = payment_payload(org, account, invoice) if account is not None and not note else None
+    payload = payment_payload(p.org, p.account, invoice) if p.account is not None and not note else None
     html = _render_template(
         "pdf/invoice.html",
         locale=locale,
         f=Fmt(locale, invoice.currency),
         invoice=invoice,
-        org=org,
-        account=account,
-        client=invoice.client,
-        contract=invoice.contract,
+        org=p.org,
+        account=p.account,
+        client=p.client,
+        contract=p.contract,
         lines=list(invoice.lines),
         credit_note=note,
         corrected=corrected,
@@ -299,16 +299,17 @@ def act_source(invoice: Invoice, locale: str) -> Source:
     if invoice.state == InvoiceState.CANCELLED:
         raise DomainError(_l("A cancelled invoice has no act"))
     on = act_date(invoice)
+    p = parties(invoice)  # the invoice's, as they were at its issue
     html = _render_template(
         "pdf/act.html",
         locale=locale,
         f=Fmt(locale, invoice.currency),
         invoice=invoice,
         act_date=on,
-        org=invoice.organisation,
-        account=invoice.organisation.primary_account,
-        client=invoice.client,
-        contract=invoice.contract,
+        org=p.org,
+        account=p.account,
+        client=p.client,
+        contract=p.contract,
         lines=list(invoice.lines),
     )
     filename = f"Акт_{invoice.number}_от_{on:%d.%m.%Y}.pdf" if locale == "ru" else f"Act_{invoice.number}_{on}.pdf"

@@ -61,8 +61,11 @@ class Invoice(IdMixin, CreatedMixin, db.Model):
     total_kopecks: Mapped[int] = mapped_column(KOPECKS, default=0)  # gross, what the client pays
     paid_kopecks: Mapped[int] = mapped_column(KOPECKS, default=0)
     paid_on: Mapped[date | None] = mapped_column(sa.Date)
+    # the supplier's, bank's, buyer's and contract's requisites as they were at issue (invoices.requisites)
+    requisites_id: Mapped[int | None] = mapped_column(sa.ForeignKey("requisite_sets.id"))
 
     client = relationship("Client")
+    requisite_set: Mapped[RequisiteSet | None] = relationship()
     contract = relationship("Contract")
     organisation = relationship("Organisation")
     corrects: Mapped[Invoice | None] = relationship(remote_side="Invoice.id")
@@ -132,6 +135,15 @@ class Invoice(IdMixin, CreatedMixin, db.Model):
         if self.state not in OPEN_STATES or self.due_on is None or self.is_credit_note:
             return 0
         return max((today - self.due_on).days, 0)
+
+
+class RequisiteSet(IdMixin, CreatedMixin, db.Model):
+    """One combination of supplier, bank account, buyer and contract requisites that invoices were issued
+    with; stored once however many invoices share it (``debitor.invoices.requisites``)."""
+
+    __tablename__ = "requisite_sets"
+    sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)  # of the canonical JSON of ``data``
+    data: Mapped[dict] = mapped_column(sa.JSON)
 
 
 class InvoiceLine(IdMixin, db.Model):

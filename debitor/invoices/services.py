@@ -13,6 +13,7 @@ from debitor.dates import today
 from debitor.db import db, utcnow
 from debitor.errors import DomainError
 from debitor.invoices.models import INVOICE_FLOW, DocumentCounter, Invoice, InvoiceKind, InvoiceLine, InvoiceState
+from debitor.invoices.requisites import freeze
 from debitor.money import vat_included
 from debitor.orgs.services import vat_rate_on
 from debitor.timeline.models import Visibility
@@ -104,6 +105,7 @@ def issue_invoice(invoice: Invoice, *, actor=None, on: date | None = None) -> In
     invoice.number_seq = next_number(invoice.organisation_id, invoice.kind.value, on.year)
     invoice.issued_at = utcnow()
     invoice.state = InvoiceState.ISSUED
+    freeze(invoice)
     db.session.flush()
     record(
         "invoice_issued",
@@ -178,6 +180,7 @@ def cancel_with_credit_note(invoice: Invoice, *, reason: str, actor=None, on: da
     note.number_seq = next_number(invoice.organisation_id, InvoiceKind.CREDIT_NOTE.value, on.year)
     note.issued_at = utcnow()
     note.state = InvoiceState.ISSUED
+    freeze(note)
     invoice.state = InvoiceState.CANCELLED
     db.session.flush()
     data = {"number": note.number, "corrects": invoice.number, "reason": reason, "total": note.total_kopecks}
