@@ -52,6 +52,11 @@ class Defaults:
     INVITE_MAX_AGE = 7 * 24 * 3600
     RATELIMIT_HEADERS_ENABLED = True
     PAGE_SIZE = 25
+    # The invoice table's whole-set exports: up to these many rows the request writes the file; above, a
+    # worker does (staff/exports), and keeps it this many hours for download.
+    INVOICE_CSV_MAX_ROWS = 100_000
+    INVOICE_XLSX_MAX_ROWS = 20_000
+    EXPORT_KEEP_HOURS = 24
     # 1C exchange: the folder 1C and the bank client write statements to (in/) and read exports from (out/);
     # empty: instance/onec. Matches at or above the threshold (0-100) are applied without a clerk.
     ONEC_EXCHANGE_DIR = ""

@@ -111,3 +111,22 @@ def in_values(column: sa.ColumnElement, values) -> sa.ColumnElement[bool]:
 
         return column == sa.any_(sa.bindparam(None, values, type_=ARRAY(column.type)))
     return column.in_(values)
+
+
+BLOB_SLICE = 1 << 20
+
+
+def blob_length(column: sa.ColumnElement, where: sa.ColumnElement[bool]) -> int | None:
+    """The length of a stored binary value (None when there is no such row or value)."""
+    return db.session.scalar(sa.select(sa.func.length(column)).where(where))
+
+
+def blob_slice(column: sa.ColumnElement, where: sa.ColumnElement[bool], start: int, size: int) -> bytes:
+    """``size`` bytes of a stored binary value from offset ``start`` (0-based), read by the database."""
+    return db.session.scalar(sa.select(sa.func.substr(column, start + 1, size)).where(where)) or b""
+
+
+def blob_slices(column: sa.ColumnElement, where: sa.ColumnElement[bool], length: int, size: int = BLOB_SLICE):
+    """A stored binary value in slices of ``size`` bytes: a large file streams at constant memory."""
+    for start in range(0, length, size):
+        yield blob_slice(column, where, start, min(size, length - start))

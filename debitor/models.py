@@ -5,7 +5,8 @@ from debitor.clients.models import BillingContact, Client, ClientInn
 from debitor.contracts.models import Contract, ContractState
 from debitor.disputes.models import Dispute, DisputeState
 from debitor.documents.models import DocumentKind, DocumentVersion
-from debitor.invoices.models import DocumentCounter, Invoice, InvoiceKind, InvoiceLine, InvoiceState
+from debitor.exports.models import Export, ExportState
+from debitor.invoices.models import DocumentCounter, Invoice, InvoiceKind, InvoiceLine, InvoiceState, RequisiteSet
 from debitor.orgs.models import BankAccount, Organisation, VatMode, VatRate
 from debitor.outbox.models import OutboxMessage, OutboxState
 from debitor.payments.models import (
@@ -35,6 +36,8 @@ __all__ = [
     "DocumentKind",
     "DocumentVersion",
     "Event",
+    "Export",
+    "ExportState",
     "Invoice",
     "InvoiceKind",
     "InvoiceLine",
@@ -46,6 +49,7 @@ __all__ = [
     "PaymentAllocation",
     "PaymentState",
     "PortalUser",
+    "RequisiteSet",
     "Role",
     "StaffUser",
     "StatementFile",

@@ -59,6 +59,28 @@ def get_queue(app: Flask | None = None) -> Queue:
     return Queue(app.config["RQ_QUEUE"], connection=get_redis(app))
 
 
+PROGRESS_TTL = 24 * 3600
+
+
+def set_progress(key: str, **values: int) -> None:
+    """Publish a running job's progress (counters) for the polling fragments. A courtesy: without Redis
+    the job goes on and the page shows no figures."""
+    try:
+        r = get_redis()
+        r.hset(key, mapping=values)
+        r.expire(key, PROGRESS_TTL)
+    except Exception:  # noqa: BLE001
+        log.info("could not write the progress %s", key)
+
+
+def get_progress(key: str) -> dict[str, int]:
+    try:
+        raw = get_redis().hgetall(key)
+    except Exception:  # noqa: BLE001
+        return {}
+    return {k.decode(): int(v) for k, v in raw.items()}
+
+
 _listening = False
 JOBS_KEY = "debitor.jobs_after_commit"
 JOB_TIMEOUT = 15 * 60  # a statement import of 100k documents takes seconds; this is the stuck-job limit

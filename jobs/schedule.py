@@ -8,6 +8,7 @@ SCHEDULE = [
     # (function, seconds between runs)
     (tasks.sweep_outbox, 60),
     (tasks.sweep_statements, 60),
+    (tasks.sweep_exports, 60),
     (tasks.pick_up_statements, 60),
     (tasks.export_enterprise_data, 3600),
 ]

@@ -60,3 +60,24 @@ def export_enterprise_data() -> int:
     from debitor.onec.enterprise_data import export_to_folder
 
     return len(export_to_folder())
+
+
+@in_app_context
+def export_invoices(export_id: int) -> dict:
+    """Write a queued invoice export to its file; one already claimed or finished is left alone."""
+    from debitor.exports.services import run
+
+    export = run(export_id)
+    return {"state": export.state.value, "rows": export.rows_written} if export else {}
+
+
+@in_app_context
+def sweep_exports() -> dict:
+    """Queue exports whose enqueue was lost or whose worker died, and delete those past keeping."""
+    from debitor.exports.services import purge_expired, stale_ids
+    from jobs.queues import JOB_TIMEOUT, get_queue
+
+    ids = stale_ids()
+    for ident in ids:
+        get_queue().enqueue("jobs.tasks.export_invoices", ident, job_id=f"export-{ident}", job_timeout=JOB_TIMEOUT)
+    return {"queued": len(ids), "purged": purge_expired()}

@@ -29,6 +29,7 @@ def home():
 from staff import (  # noqa: E402,F401 - routes on bp
     client_people,
     clients,
+    exports,
     invoice_page,
     invoices,
     mail,

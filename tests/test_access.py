@@ -5,12 +5,14 @@ so a new page cannot be added without deciding who may see it.
 """
 
 import re
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
 from debitor.auth.models import Role, StaffUser
 from debitor.db import db
+from debitor.exports.models import Export, ExportState
 from debitor.outbox.services import queue_email
 from debitor.payments.importing import new_statement
 from tests import factories as f
@@ -45,9 +47,12 @@ def world(app):
     msg = queue_email(to=["x@client.test"], subject="s", text="t", dedupe_key="matrix")
     pay = f.payment(org, a, 5_00)
     statement = new_statement("upload", "kl_to_1c.txt", b"1CClientBankExchange\r\n")
+    export = Export(created_by_id=users["clerk"].id, format="csv", params={}, as_of=date(2026, 1, 1),
+                    state=ExportState.DONE, filename="invoices.csv", content=b"\xef\xbb\xbf", size=3)  # fmt: skip
+    db.session.add(export)
     db.session.commit()
     return {"a": a, "b": b, "inv_a": inv_a, "inv_b": inv_b, "draft_a": draft_a, "users": users, "msg": msg,
-            "payment": pay, "statement": statement}  # fmt: skip
+            "payment": pay, "statement": statement, "export": export}  # fmt: skip
 
 
 def login_as(app, world, who):
@@ -81,6 +86,7 @@ def get_routes(app, world):
         "message_id": world["msg"].id,
         "payment_id": world["payment"].id,
         "statement_id": world["statement"].id,
+        "export_id": world["export"].id,
     }
     routes = []
     for rule in app.url_map.iter_rules():
@@ -103,7 +109,7 @@ def test_every_route_for_every_role(app, world, who):
     checked = 0
     for endpoint, url in get_routes(app, world):
         kind, roles = classify(app, endpoint)
-        response = c.get(url)
+        response = c.get(url, buffered=True)  # streamed downloads are read inside the request
         status = response.status_code
         if kind == "public":
             assert status in (200, 302, 400), (who, url, status)
@@ -120,6 +126,8 @@ def test_every_route_for_every_role(app, world, who):
             is_staff = who not in ("client_a", "client_b")
             allowed = is_staff and (who == "admin" or roles is None or Role(who) in roles)
             expected = 200 if allowed else 403
+            if allowed and endpoint.startswith("staff.export_") and who not in ("clerk", "admin"):
+                expected = 404  # an export is its author's (and administrators'): another's is not found
             if allowed and status == 302:  # e.g. editing an issued invoice sends you back to it
                 location = response.headers["Location"]
                 assert "next=" not in location and location.startswith("/staff/"), (who, url, location)

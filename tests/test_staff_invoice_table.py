@@ -14,14 +14,16 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from debitor.auth.models import Role
+from debitor.auth.models import Role, StaffUser
 from debitor.dates import today
-from debitor.db import db
+from debitor.db import db, utcnow
+from debitor.exports.models import Export, ExportState
 from debitor.invoices.models import Invoice, InvoiceKind, InvoiceState
 from debitor.invoices.queries import Cursor, InvoiceTableQuery
 from debitor.outbox.models import OutboxMessage
+from jobs.tasks import export_invoices, sweep_exports
 from tests import factories as f
-from tests.conftest import csrf_token, post_form
+from tests.conftest import csrf_token, post_form, run_jobs
 
 IDS = re.compile(r'name="ids" value="(\d+)"')
 _numbers = itertools.count(1)
@@ -494,12 +496,103 @@ def test_export_of_nothing_selected_goes_back(app, world):
     assert r.status_code == 303 and r.headers["Location"] == "/staff/invoices?status=all"
 
 
-def test_export_of_too_big_a_set_is_refused_with_the_reason(app, world, monkeypatch):
+def test_a_set_too_big_for_one_request_is_written_by_a_worker(app, world, monkeypatch):
+    url = "/staff/invoices/export?format=csv&status=all&sort=total&direction=desc"
+    c = login(app)
+    inline = post_form(c, url, {}, page="/staff/invoices", buffered=True).get_data()
+    monkeypatch.setitem(app.config, "INVOICE_CSV_MAX_ROWS", 2)
+    assert 'title="A worker writes this file' in c.get("/staff/invoices?status=all").get_data(as_text=True)
+    r = post_form(c, url, {}, page="/staff/invoices")
+    assert r.status_code == 303
+    page_url = r.headers["Location"]
+    export = db.session.scalar(sa.select(Export))
+    assert page_url == f"/staff/exports/{export.id}" and export.state == ExportState.QUEUED
+    assert export.rows_expected == 6 and export.params["status"] == "all" and export.locale == "en"
+    page = c.get(page_url).get_data(as_text=True)
+    assert 'data-state="queued"' in page and f'hx-get="/staff/exports/{export.id}/status"' in page
+    assert c.get(f"/staff/exports/{export.id}/download").status_code == 404  # nothing to download yet
+
+    assert run_jobs(app) == 1
+    status = c.get(f"/staff/exports/{export.id}/status", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'data-state="done"' in status and "hx-get" not in status and "6 invoices" in status
+    download = c.get(f"/staff/exports/{export.id}/download", buffered=True)
+    assert download.status_code == 200 and download.mimetype == "text/csv"
+    assert download.headers["Content-Disposition"] == f'attachment; filename="invoices-{today().isoformat()}.csv"'
+    assert download.get_data() == inline  # the same file the request would have written
+    assert f"invoices-{today().isoformat()}.csv" in c.get("/staff/exports").get_data(as_text=True)
+
+    db.session.expire_all()
+    finished = db.session.get(Export, export.id).finished_at
+    assert export_invoices(export.id) == {"state": "done", "rows": 6}  # a second run of the job: nothing
+    db.session.expire_all()
+    assert db.session.get(Export, export.id).finished_at == finished
+
+
+def test_a_big_xlsx_export_and_one_that_fails(app, world, monkeypatch):
     monkeypatch.setitem(app.config, "INVOICE_XLSX_MAX_ROWS", 2)
     c = login(app)
     r = post_form(c, "/staff/invoices/export?format=xlsx", {}, page="/staff/invoices")  # 3 open invoices
-    assert r.status_code == 303
-    assert "too many to export at once as XLSX" in c.get("/staff/invoices").get_data(as_text=True)
+    assert r.status_code == 303 and r.headers["Location"].startswith("/staff/exports/")
+    run_jobs(app)
+    download = c.get(r.headers["Location"] + "/download", buffered=True)
+    with zipfile.ZipFile(io.BytesIO(download.get_data())) as book:
+        assert "Альфа Медиа" in book.read("xl/worksheets/sheet1.xml").decode()
+
+    def broken(*args, **kw):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("debitor.invoices.export.write_xlsx", broken)
+    r = post_form(c, "/staff/invoices/export?format=xlsx", {}, page="/staff/invoices")
+    run_jobs(app)
+    page = c.get(r.headers["Location"]).get_data(as_text=True)
+    assert 'data-testid="export-error"' in page and "could not be written" in page and "download" not in page
+    assert db.session.scalar(sa.select(Export.error).order_by(Export.id.desc()).limit(1)) == "OSError: disk full"
+
+
+def test_more_rows_than_an_excel_sheet_holds_are_refused_with_the_reason(app, world, monkeypatch):
+    monkeypatch.setitem(app.config, "INVOICE_XLSX_MAX_ROWS", 1)
+    monkeypatch.setattr("debitor.exports.services.XLSX_MAX_ROWS", 2)
+    c = login(app)
+    r = post_form(c, "/staff/invoices/export?format=xlsx", {}, page="/staff/invoices")  # 3 open invoices
+    assert r.status_code == 303 and r.headers["Location"] == "/staff/invoices"
+    assert "do not fit on one Excel sheet" in c.get("/staff/invoices").get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Export)) == 0
     url = "/staff/invoices/export?format=xlsx&scope=selected"
     selected = post_form(c, url, {"ids": ids(world, "paid")}, page="/staff/invoices")
     assert selected.status_code == 200  # a selection is small by nature
+
+
+def test_an_export_is_its_authors(app, world, monkeypatch):
+    monkeypatch.setitem(app.config, "INVOICE_CSV_MAX_ROWS", 1)
+    staff(Role.CLERK, "clerk2@staff.test")
+    staff(Role.ADMIN, "admin@staff.test")
+    db.session.commit()
+    c = login(app)
+    url = post_form(c, "/staff/invoices/export?format=csv", {}, page="/staff/invoices").headers["Location"]
+    run_jobs(app)
+    other, admin = login(app, "clerk2@staff.test"), login(app, "admin@staff.test")
+    for path in (url, url + "/status", url + "/download"):
+        assert other.get(path).status_code == 404 and admin.get(path, buffered=True).status_code == 200
+    assert "No exports" in other.get("/staff/exports").get_data(as_text=True)
+
+
+def test_the_sweep_requeues_lost_exports_and_deletes_old_ones(app, world):
+    clerk = db.session.scalar(sa.select(StaffUser).where(StaffUser.email == "clerk@staff.test"))
+    now = utcnow()
+
+    def export(state, created, started=None):
+        e = Export(created_by_id=clerk.id, format="csv", params={"status": "all"}, as_of=today(), state=state,
+                   filename="x.csv", created_at=created, started_at=started, rows_expected=6)  # fmt: skip
+        db.session.add(e)
+        return e
+
+    lost = export(ExportState.QUEUED, now - timedelta(minutes=5))
+    dead = export(ExportState.RUNNING, now - timedelta(hours=2), started=now - timedelta(hours=2))
+    fresh = export(ExportState.QUEUED, now)
+    old = export(ExportState.DONE, now - timedelta(hours=25))
+    db.session.commit()
+    ids_ = {e.id for e in (lost, dead, fresh, old)}
+    assert sweep_exports() == {"queued": 2, "purged": 1}
+    assert run_jobs(app) == 2
+    states = dict(db.session.execute(sa.select(Export.id, Export.state).where(Export.id.in_(ids_))).all())
+    assert states == {lost.id: ExportState.DONE, dead.id: ExportState.DONE, fresh.id: ExportState.QUEUED}

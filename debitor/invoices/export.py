@@ -68,6 +68,13 @@ def _values(row: TableRow, today: date, state_label: Callable[[str], str]) -> li
     ]
 
 
+def state_label(state: str) -> str:
+    """The status column: the state as the table names it, in the current language."""
+    from debitor.web.labels import LABELS
+
+    return str(LABELS.get(state, state))
+
+
 def rubles(kopecks: int) -> Decimal:
     return Decimal(kopecks).scaleb(-2)
 

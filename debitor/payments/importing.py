@@ -27,7 +27,7 @@ from typing import BinaryIO
 import sqlalchemy as sa
 from flask import current_app
 
-from debitor.db import db, utcnow
+from debitor.db import BLOB_SLICE, blob_length, blob_slice, db, utcnow
 from debitor.onec.parser import StatementError
 from debitor.orgs.models import BankAccount
 from debitor.orgs.services import default_organisation
@@ -51,7 +51,6 @@ BATCH = 5000
 CHILD_READER_MIN_CORES = 3
 KNOWN_KEYS_SQL = "SELECT external_key FROM payments WHERE external_key = ANY(%s)"
 PROGRESS_EVERY = 2000  # documents
-PROGRESS_TTL = 24 * 3600
 
 
 class ImportRefused(Exception):
@@ -135,11 +134,10 @@ def import_path(path: Path, *, source: str = "cli", actor=None) -> BankStatement
 class BlobReader(io.RawIOBase):
     """Reads an uploaded statement's bytes from the database in 1 MiB slices (constant memory)."""
 
-    def __init__(self, statement_id: int, chunk: int = 1 << 20) -> None:
-        self.statement_id, self.chunk, self.pos = statement_id, chunk, 0
-        self.size = db.session.scalar(
-            sa.select(sa.func.length(StatementFile.data)).where(StatementFile.statement_id == statement_id)
-        )
+    def __init__(self, statement_id: int, chunk: int = BLOB_SLICE) -> None:
+        self.where = StatementFile.statement_id == statement_id
+        self.chunk, self.pos = chunk, 0
+        self.size = blob_length(StatementFile.data, self.where)
         if self.size is None:
             raise ImportRefused(N_("The uploaded file is no longer stored: upload it again"))
 
@@ -149,12 +147,7 @@ class BlobReader(io.RawIOBase):
     def readinto(self, buffer) -> int:
         if self.pos >= self.size:
             return 0
-        n = min(len(buffer), self.chunk, self.size - self.pos)
-        part = db.session.scalar(
-            sa.select(sa.func.substr(StatementFile.data, self.pos + 1, n)).where(
-                StatementFile.statement_id == self.statement_id
-            )
-        )
+        part = blob_slice(StatementFile.data, self.where, self.pos, min(len(buffer), self.chunk, self.size - self.pos))
         buffer[: len(part)] = part
         self.pos += len(part)
         return len(part)
@@ -168,24 +161,15 @@ def _progress_key(statement_id: int) -> str:
 
 
 def set_progress(statement_id: int, **values) -> None:
-    from jobs.queues import get_redis
+    from jobs.queues import set_progress as publish
 
-    try:
-        r = get_redis()
-        r.hset(_progress_key(statement_id), mapping=values)
-        r.expire(_progress_key(statement_id), PROGRESS_TTL)
-    except Exception:  # noqa: BLE001 - progress is a courtesy; the import goes on without Redis
-        current_app.logger.info("could not write the progress of statement %s", statement_id)
+    publish(_progress_key(statement_id), **values)
 
 
 def get_progress(statement_id: int) -> dict[str, int]:
-    from jobs.queues import get_redis
+    from jobs.queues import get_progress as read
 
-    try:
-        raw = get_redis().hgetall(_progress_key(statement_id))
-    except Exception:  # noqa: BLE001
-        return {}
-    return {k.decode(): int(v) for k, v in raw.items()}
+    return read(_progress_key(statement_id))
 
 
 # --- the import ---------------------------------------------------------------------------------------
