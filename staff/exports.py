@@ -7,7 +7,7 @@ it is deleted after ``EXPORT_KEEP_HOURS``."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Response, abort, stream_with_context
+from flask import Response, abort, request, stream_with_context
 from flask_login import current_user
 
 from debitor.auth.models import Role
@@ -62,7 +62,11 @@ def export_page(export_id: int):
 @bp.get("/exports/<int:export_id>/status")
 @role_required()
 def export_status(export_id: int):
-    return render("staff/_export_status.html", **_context(_export(export_id)))
+    export = _export(export_id)
+    response = render("staff/_export_status.html", **_context(export))
+    if not export.running and request.headers.get("HX-Request"):
+        response.headers["HX-Refresh"] = "true"  # the page's heading shows the state too
+    return response
 
 
 @bp.get("/exports/<int:export_id>/download")
