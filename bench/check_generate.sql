@@ -64,11 +64,16 @@ UNION ALL SELECT 'invoice_issued event per numbered invoice', abs(
 UNION ALL SELECT 'payment_applied event per allocation', abs(
   (SELECT count(*) FROM events WHERE kind = 'payment_applied')
   - (SELECT count(*) FROM payment_allocations))
+UNION ALL SELECT 'issued invoices carry the requisites they were issued with', count(*) FROM invoices
+  WHERE (state = 'draft') = (requisites_id IS NOT NULL)
+UNION ALL SELECT 'requisite sets keyed by the SHA-256 of their JSON', count(*) FROM requisite_sets
+  WHERE sha256 <> encode(sha256(convert_to(data::text, 'UTF8')), 'hex')
 UNION ALL SELECT 'id sequences past max(id)', count(*) FROM (
   SELECT 'invoices' t, (SELECT last_value FROM invoices_id_seq) - (SELECT max(id) FROM invoices) d
   UNION ALL SELECT 'payments', (SELECT last_value FROM payments_id_seq) - (SELECT max(id) FROM payments)
   UNION ALL SELECT 'events', (SELECT last_value FROM events_id_seq) - (SELECT max(id) FROM events)
-  UNION ALL SELECT 'clients', (SELECT last_value FROM clients_id_seq) - (SELECT max(id) FROM clients)) s
+  UNION ALL SELECT 'clients', (SELECT last_value FROM clients_id_seq) - (SELECT max(id) FROM clients)
+  UNION ALL SELECT 'requisite_sets', (SELECT last_value FROM requisite_sets_id_seq) - (SELECT max(id) FROM requisite_sets)) s
   WHERE d <> 0;
 
 SELECT state, count(*), round(100.0 * count(*) / sum(count(*)) OVER (), 2) AS pct

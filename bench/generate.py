@@ -36,6 +36,7 @@ bench/out/generate.json.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import queue
@@ -62,6 +63,7 @@ from debitor.identifiers import (  # noqa: E402 - needs the repository root on s
     ogrn_check_digit,
     settlement_account_with_key,
 )
+from debitor.invoices.requisites import canonical  # noqa: E402 - needs the repository root on sys.path
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/debitor_bench"
 OUT_FILE = ROOT / "bench" / "out" / "generate.json"
@@ -100,10 +102,11 @@ COLS: dict[str, tuple[str, ...]] = {
         "id client_id number title signed_on starts_on ends_on state ack_deadline payment_terms_days "
         "penalty_rate_per_day acknowledged_at acknowledged_by_id created_at"
     ),
+    "requisite_sets": words("id sha256 data created_at"),
     "invoices": words(
         "id organisation_id client_id contract_id kind corrects_id state number_year number_seq currency "
         "period_start period_end issued_on due_on issued_at vat_rate subtotal_kopecks vat_kopecks "
-        "total_kopecks paid_kopecks paid_on created_at"
+        "total_kopecks paid_kopecks paid_on requisites_id created_at"
     ),
     "invoice_lines": words(
         "id invoice_id position description quantity unit unit_price_kopecks amount_kopecks vat_kopecks"
@@ -292,22 +295,41 @@ class World:
     manager: list[int | None] = field(default_factory=lambda: [None])
     unknown_payers: list[tuple[str, str, str, str]] = field(default_factory=list)
     overdue_contracts: list[tuple[int, int]] = field(default_factory=list)  # (contract, client)
+    buyer: list[dict | None] = field(default_factory=lambda: [None])
+    supplier: dict = field(default_factory=dict)  # the organisation's and its primary account's requisites
 
 
 # --- reference data: organisation, staff, clients and what hangs off them -------------------------
 
 
-def build_org(rows: Rows, stem: str) -> None:
+def build_org(rows: Rows, stem: str) -> dict:
+    """The organisation and its two accounts; returns the requisites its invoices are issued with."""
     inn = inn_check_digit(stem)
+    org = {
+        "name": "Общество с ограниченной ответственностью «Дебитор Медиа»", "short_name": "ООО «Дебитор Медиа»",
+        "inn": inn, "kpp": inn[:4] + "01001", "ogrn": ogrn_check_digit("102770000001"),
+        "legal_address": "125009, г. Москва, ул. Тверская, д. 1", "director_name": "Сергеев Сергей Сергеевич",
+        "accountant_name": "Антонова Анна Петровна",
+    }  # fmt: skip
     rows.add("organisations", (
-        rows.new_id("organisations"), "Общество с ограниченной ответственностью «Дебитор Медиа»",
-        "ООО «Дебитор Медиа»", inn, inn[:4] + "01001", ogrn_check_digit("102770000001"),
-        "125009, г. Москва, ул. Тверская, д. 1", "Сергеев Сергей Сергеевич", "Антонова Анна Петровна",
+        rows.new_id("organisations"), org["name"], org["short_name"], org["inn"], org["kpp"], org["ogrn"],
+        org["legal_address"], org["director_name"], org["accountant_name"],
         "standard", "RUB", "Europe/Moscow", "2024-01-09 09:00:00+00",
     ))  # fmt: skip
+    primary = None
     for k, (bik, corr, bank) in enumerate(BANKS[:2]):
         account = settlement_account_with_key(bik, f"40702810{k + 1:011d}")
         rows.add("bank_accounts", (rows.new_id("bank_accounts"), 1, bank, bik, corr, account, k == 0))
+        primary = primary or {"account": account, "bank_name": bank, "bik": bik, "corr_account": corr}
+    return {"supplier": org, "account": primary}
+
+
+def add_requisites(rows: Rows, w: World, cid: int, buyer: dict, contract: dict) -> None:
+    """The set a client's invoices are issued with (id = the client's: one contract invoices refer to),
+    keyed as the app keys it (debitor.invoices.requisites)."""
+    data = {**w.supplier, "buyer": buyer, "contract": contract}
+    text = canonical(data)
+    rows.add("requisite_sets", (cid, hashlib.sha256(text.encode()).hexdigest(), text, "2024-01-09 09:00:00+00"))
 
 
 def build_staff(rows: Rows, rng: Rand, pw_hash: str) -> dict[str, list[int]]:
@@ -363,6 +385,8 @@ def add_client(rows: Rows, rng: Rand, w: World, cid: int, stem: str, parent: int
         "en" if rng.random() < 0.1 else "ru", terms, rng.between(0, 500) * 1_000_000, "RUB", manager,
         parent, ts(rng, o), fold(f"{short} {legal} {inn}"),
     ))  # fmt: skip
+    w.buyer.append({"legal_name": legal, "short_name": short, "inn": inn, "kpp": inn[:4] + "01001",
+                    "legal_address": address})  # fmt: skip
     w.name.append(legal.replace('"', "'"))
     w.inn.append(inn)
     w.parent.append(parent)
@@ -397,7 +421,11 @@ CONTRACT_STATES = ("draft", "awaiting_ack", "acknowledged", "ack_overdue", "term
 
 def add_contracts(rows: Rows, rng: Rand, w: World, cid: int, created_o: int) -> int:
     """1–2 contracts; the first (acknowledged) is the one invoices refer to. Returns its id."""
-    first = add_contract(rows, rng, w, cid, 1, "acknowledged", created_o + rng.between(1, 20))
+    signed = created_o + rng.between(1, 20)
+    first = add_contract(rows, rng, w, cid, 1, "acknowledged", signed)
+    add_requisites(
+        rows, w, cid, w.buyer[cid], {"number": f"{cid}-1/{date.fromordinal(signed):%y}", "signed_on": ISO[signed]}
+    )
     if rng.random() < 0.30:
         state = rng.pick(CONTRACT_STATES)
         signed = T0 - rng.between(0, 11) if state == "awaiting_ack" else T0 - rng.between(20, 300)
@@ -473,7 +501,7 @@ class Ledger:
             self.add_invoice((
                 iid, 1, client, w.contract[client], "invoice", None, state, None, None, "RUB",
                 day.period_start, day.period_end, None, None, None, RATE_TEXT[rate], total - vat, vat, total,
-                0, None, at,
+                0, None, None, at,
             ))  # fmt: skip
             return
         seq = self.counters[day.year] = self.counters.get(day.year, 0) + 1
@@ -482,7 +510,7 @@ class Ledger:
         self.add_invoice((
             iid, 1, client, w.contract[client], "invoice", None, state, day.year, seq, "RUB",
             day.period_start, day.period_end, day.iso, due, at, RATE_TEXT[rate], total - vat, vat, total,
-            paid, paid_on, at,
+            paid, paid_on, client, at,
         ))  # fmt: skip
         data = f'{{"number": "{seq}", "total": {total}}}'
         rows.event(at, "invoice_issued", "client", data, staff=w.manager[client], client=client, invoice=iid)
@@ -769,8 +797,8 @@ def generate(loader: Loader, n_clients: int, n_invoices: int, seed: int) -> floa
     rng, rows, timer = Rand(seed), Rows(), Stopwatch()
     stems = [str(x) for x in rng.sample(range(10**8, 10**9), 1 + n_clients + 1 + n_clients // 20 + 200)]
     pw_hash = generate_password_hash(PASSWORD)
-    build_org(rows, stems.pop(0))
-    w = World(staff=build_staff(rows, rng, pw_hash), password_hash=pw_hash)
+    supplier = build_org(rows, stems.pop(0))
+    w = World(staff=build_staff(rows, rng, pw_hash), password_hash=pw_hash, supplier=supplier)
     build_clients(rows, rng, n_clients, stems, w)
     timer.stop()
     loader.submit(rows)
