@@ -20,7 +20,7 @@ from debitor.identifiers import IdentifierError, validate_inn
 from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind
 from debitor.money import MoneyError, parse_kopecks
 from debitor.payments.matching import Facts, suggestions
-from debitor.payments.models import Direction, Payment, PaymentAllocation, PaymentState
+from debitor.payments.models import Direction, Payment, PaymentAllocation, PaymentRefund, PaymentState
 from debitor.payments.services import apply_allocations, remember_payer_inn, unapply
 from debitor.timeline.models import Event
 from debitor.web.common import paginate, render
@@ -72,6 +72,12 @@ def _page(p: Payment, errors: dict | None = None, form: dict | None = None, stat
     allocations = db.session.scalars(
         sa.select(PaymentAllocation).where(PaymentAllocation.payment_id == p.id).order_by(PaymentAllocation.id)
     ).all()
+    refunds = db.session.scalars(
+        sa.select(PaymentRefund)
+        .options(selectinload(PaymentRefund.refund), selectinload(PaymentRefund.payment))
+        .where(sa.or_(PaymentRefund.payment_id == p.id, PaymentRefund.refund_id == p.id))
+        .order_by(PaymentRefund.id)
+    ).all()
     ranked = []
     if p.direction == Direction.INCOMING and p.unapplied_kopecks > 0:
         ranked = suggestions(_facts(p), p.organisation_id)[:5]
@@ -89,6 +95,7 @@ def _page(p: Payment, errors: dict | None = None, form: dict | None = None, stat
         learnable=learnable,
         payment=p,
         allocations=allocations,
+        refunds=refunds,
         suggestions=ranked,
         events=events,
         errors=errors or {},

@@ -16,7 +16,15 @@ import sqlalchemy as sa
 from debitor.db import db
 from debitor.invoices.models import Invoice, InvoiceState
 from debitor.payments.importing import import_path, new_statement, run
-from debitor.payments.models import BankStatement, Direction, Payment, PaymentAllocation, PaymentState, StatementState
+from debitor.payments.models import (
+    BankStatement,
+    Direction,
+    Payment,
+    PaymentAllocation,
+    PaymentRefund,
+    PaymentState,
+    StatementState,
+)
 from debitor.payments.services import unapplied_credit
 from debitor.timeline.models import Event
 from tests import factories as f
@@ -227,7 +235,39 @@ def test_outgoing_refund_reduces_the_credit(org):
     assert st.closing_kopecks == 0 and client_balance(c.id, date(2026, 3, 31)).credit == 0
     from debitor.db import utcnow
 
-    assert staff_counts(date(2026, 3, 31), utcnow()).unmatched_payments == 1  # the advance; money going out is not
+    assert staff_counts(date(2026, 3, 31), utcnow()).unmatched_payments == 0  # the advance was paid back
+    advance = _payment(doc_number="18")
+    assert advance.state == PaymentState.APPLIED and advance.refunded_kopecks == 900_00
+    assert advance.applied_kopecks == 0 and refund.applied_kopecks == 900_00
+    link = db.session.scalars(sa.select(PaymentRefund)).one()
+    assert (link.refund_id, link.payment_id, link.amount_kopecks) == (refund.id, advance.id, 900_00)
+    event = db.session.scalars(sa.select(Event).where(Event.kind == "payment_refunded")).one()
+    assert event.payment_id == advance.id and event.data["amount"] == 900_00
+    again = _import(statement_bytes([Doc("19", "900.00", "Возврат переплаты", payer_inn=c.inn, incoming=False)]))
+    assert again.summary["duplicates_skipped"] == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PaymentRefund)) == 1
+
+
+def test_a_refund_returns_the_oldest_money_and_no_more_than_there_is(org):
+    c = f.client(org)
+    db.session.commit()
+    _import(statement_bytes([
+        Doc("30", "300.00", "Аванс", payer_inn=c.inn, on=date(2026, 3, 2)),
+        Doc("31", "500.00", "Аванс", payer_inn=c.inn, on=date(2026, 3, 3)),
+        Doc("32", "100.00", "Аванс", payer_inn=c.inn, on=date(2026, 3, 20)),  # after the refund: not returned
+    ]))  # fmt: skip
+    _import(statement_bytes([Doc("33", "700.00", "Возврат", payer_inn=c.inn, incoming=False, on=date(2026, 3, 10))]))
+    first, second, later = (_payment(doc_number=n) for n in ("30", "31", "32"))
+    assert (first.refunded_kopecks, first.state) == (300_00, PaymentState.APPLIED)
+    assert (second.refunded_kopecks, second.state) == (400_00, PaymentState.PARTIALLY_APPLIED)
+    assert later.refunded_kopecks == 0 and unapplied_credit(c.id) == 100_00 + 100_00
+    inv = _inv(org, c, 150_00, on=date(2026, 3, 25))  # the credit left settles the next invoice
+    assert inv.paid_kopecks == 150_00 and second.applied_kopecks == 100_00 and later.applied_kopecks == 50_00
+    assert second.state == PaymentState.APPLIED and unapplied_credit(c.id) == 50_00
+    big = Doc("34", "5000.00", "Возврат", payer_inn=c.inn, incoming=False, on=date(2026, 3, 30))
+    _import(statement_bytes([big]))
+    refund = _payment(doc_number="34")
+    assert refund.applied_kopecks == 50_00 and later.refunded_kopecks == 50_00 and unapplied_credit(c.id) == 0
 
 
 def test_the_same_statement_twice_changes_nothing(org):

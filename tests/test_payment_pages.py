@@ -287,3 +287,24 @@ def test_reasons_show_amounts_in_the_readers_language(app, world):
     c.post("/lang", data={"lang": "en", "csrf_token": csrf_token(c, "/staff/home")})
     body = c.get(f"/staff/payments/{p.id}").get_data(as_text=True)
     assert "RUB8,400.00" in body and "8\u00a0400,00" not in body
+
+
+def test_an_advance_paid_back_leaves_the_queue_and_both_pages_say_so(app, world):
+    c = signed_in(app)
+    client = f.client(world["org"], "Ромашка")  # owes nothing: its payment is an advance, kept as credit
+    world["clerk"].locale = "en"  # the assertions below read the English msgids
+    db.session.commit()
+    upload(c, statement_bytes([Doc("61", "900.00", "Аванс", payer_inn=client.inn)]))
+    run_jobs(app)
+    assert "№ 61" in c.get("/staff/payments?state=open").get_data(as_text=True)
+    upload(c, statement_bytes([Doc("62", "1000.00", "Возврат аванса", payer_inn=client.inn, incoming=False)]))
+    assert run_jobs(app) == 1
+    advance = db.session.scalars(sa.select(Payment).where(Payment.doc_number == "61")).one()
+    refund = db.session.scalars(sa.select(Payment).where(Payment.doc_number == "62")).one()
+    assert "№ 61" not in c.get("/staff/payments?state=open").get_data(as_text=True)  # nothing left to do
+    page = c.get(f"/staff/payments/{advance.id}").get_data(as_text=True)
+    assert 'data-testid="refunds"' in page and "Paid back to the client" in page
+    assert f'href="/staff/payments/{refund.id}">Refund № 62</a>' in page
+    page = c.get(f"/staff/payments/{refund.id}").get_data(as_text=True)
+    assert "Returns the client's money" in page and f'href="/staff/payments/{advance.id}">Payment № 61</a>' in page
+    assert "100.00 of this refund is more than the client had paid and not used" in page

@@ -44,6 +44,7 @@ from debitor.payments.models import (
 )
 from debitor.payments.purpose import extract
 from debitor.payments.reading import read_in_child, read_in_process
+from debitor.payments.services import link_statement_refunds
 from debitor.schemas import N_
 from debitor.timeline.models import Event, Visibility
 
@@ -206,6 +207,12 @@ def run(statement: BankStatement, source: BinaryIO | Path) -> BankStatement:
     db.session.commit()  # the reading transaction (and its advisory lock); the writer has committed
     db.session.execute(sa.delete(StatementFile).where(StatementFile.statement_id == sid))
     db.session.commit()
+    try:  # refunds to clients: matched to the money they return; the import stands whatever happens here
+        link_statement_refunds(sid)
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - the clerk still sees the advances in the queue, as before
+        db.session.rollback()
+        current_app.logger.exception("could not match the refunds of statement %s", sid)
     result = db.session.get(BankStatement, sid)
     db.session.refresh(result)
     set_progress(sid, bytes=result.bytes_read, documents=result.documents_read, done=1)

@@ -80,7 +80,10 @@ class Payment(IdMixin, CreatedMixin, db.Model):
     source: Mapped[str] = mapped_column(sa.String(20), default="manual")  # manual | onec | demo
     received_on: Mapped[date] = mapped_column(sa.Date, index=True)
     amount_kopecks: Mapped[int] = mapped_column(KOPECKS)
+    # incoming: applied to invoices; outgoing (a refund): matched to the client's incoming money it returns
     applied_kopecks: Mapped[int] = mapped_column(KOPECKS, default=0)
+    # incoming only: paid back to the client by refunds (payment_refunds); neither applicable nor credit
+    refunded_kopecks: Mapped[int] = mapped_column(KOPECKS, default=0, server_default="0")
     currency: Mapped[str] = mapped_column(sa.String(3), default="RUB")
     payer_name: Mapped[str] = mapped_column(sa.String(300), default="")
     payer_inn: Mapped[str] = mapped_column(sa.String(12), default="")
@@ -104,6 +107,9 @@ class Payment(IdMixin, CreatedMixin, db.Model):
     __table_args__ = (
         sa.CheckConstraint("amount_kopecks > 0", name="amount_positive"),
         sa.CheckConstraint("applied_kopecks >= 0 AND applied_kopecks <= amount_kopecks", name="applied_range"),
+        sa.CheckConstraint(
+            "refunded_kopecks >= 0 AND applied_kopecks + refunded_kopecks <= amount_kopecks", name="refunded_range"
+        ),
         # the clerk's queue: incoming money not (fully) applied, newest first
         sa.Index(
             "ix_payments_queue",
@@ -117,13 +123,15 @@ class Payment(IdMixin, CreatedMixin, db.Model):
     def __init__(self, **kw):
         kw.setdefault("state", PaymentState.UNMATCHED)
         kw.setdefault("applied_kopecks", 0)
+        kw.setdefault("refunded_kopecks", 0)
         kw.setdefault("direction", Direction.INCOMING)
         kw.setdefault("match_reasons", [])
         super().__init__(**kw)
 
     @property
     def unapplied_kopecks(self) -> int:
-        return self.amount_kopecks - self.applied_kopecks
+        """What is left to apply (incoming) or to match to the money it returns (outgoing)."""
+        return self.amount_kopecks - self.applied_kopecks - self.refunded_kopecks
 
 
 class PaymentAllocation(IdMixin, CreatedMixin, db.Model):
@@ -137,4 +145,19 @@ class PaymentAllocation(IdMixin, CreatedMixin, db.Model):
     reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     payment: Mapped[Payment] = relationship(back_populates="allocations")
     invoice = relationship("Invoice")
+    __table_args__ = (sa.CheckConstraint("amount_kopecks > 0", name="amount_positive"),)
+
+
+class PaymentRefund(IdMixin, CreatedMixin, db.Model):
+    """Part of an incoming payment paid back to the client by an outgoing payment (a refund of an
+    overpayment): the incoming money leaves the clerk's queue and the client's credit."""
+
+    __tablename__ = "payment_refunds"
+    refund_id: Mapped[int] = mapped_column(sa.ForeignKey("payments.id"), index=True)  # the outgoing payment
+    payment_id: Mapped[int] = mapped_column(sa.ForeignKey("payments.id"), index=True)  # the incoming one
+    amount_kopecks: Mapped[int] = mapped_column(KOPECKS)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+
+    refund: Mapped[Payment] = relationship(foreign_keys=[refund_id])
+    payment: Mapped[Payment] = relationship(foreign_keys=[payment_id])
     __table_args__ = (sa.CheckConstraint("amount_kopecks > 0", name="amount_positive"),)

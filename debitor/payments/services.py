@@ -10,15 +10,17 @@ from debitor.db import db, utcnow
 from debitor.errors import DomainError
 from debitor.invoices.models import OPEN_STATES, Invoice
 from debitor.invoices.services import settle_state
-from debitor.payments.models import Direction, Payment, PaymentAllocation, PaymentState
+from debitor.payments.models import Direction, Payment, PaymentAllocation, PaymentRefund, PaymentState
 from debitor.timeline.models import Visibility
 from debitor.timeline.services import record
 
 
 def _payment_state(payment: Payment) -> None:
-    if payment.applied_kopecks == 0:
+    """Unmatched, partly or wholly dealt with: applied to invoices, or (incoming money) paid back."""
+    settled = payment.applied_kopecks + payment.refunded_kopecks
+    if settled == 0:
         payment.state = PaymentState.UNMATCHED
-    elif payment.applied_kopecks < payment.amount_kopecks:
+    elif settled < payment.amount_kopecks:
         payment.state = PaymentState.PARTIALLY_APPLIED
     else:
         payment.state = PaymentState.APPLIED
@@ -99,15 +101,79 @@ def unapply(allocation: PaymentAllocation, *, actor=None) -> None:
 
 
 def unapplied_credit(client_id: int) -> int:
-    """Money the client paid that is not applied to any invoice (its credit with us), less what we paid
-    back to the client (outgoing payments to it)."""
+    """Money the client paid that is neither applied to an invoice nor paid back (its credit with us),
+    less what we paid back to the client beyond the payments it was matched to."""
     incoming = Payment.direction == Direction.INCOMING
+    left = Payment.amount_kopecks - Payment.applied_kopecks - Payment.refunded_kopecks
     q = sa.select(
-        sa.func.coalesce(sa.func.sum(Payment.amount_kopecks - Payment.applied_kopecks).filter(incoming), 0),
-        sa.func.coalesce(sa.func.sum(Payment.amount_kopecks).filter(~incoming), 0),
+        sa.func.coalesce(sa.func.sum(left).filter(incoming), 0),
+        sa.func.coalesce(sa.func.sum(left).filter(~incoming), 0),
     ).where(Payment.client_id == client_id)
-    unapplied, refunded = db.session.execute(q).one()
-    return max(int(unapplied) - int(refunded), 0)
+    unapplied, unmatched_refunds = db.session.execute(q).one()
+    return max(int(unapplied) - int(unmatched_refunds), 0)
+
+
+def link_refund(refund: Payment, *, actor=None) -> int:
+    """Match a refund (money we paid back to a client) to the client's incoming money that is neither
+    applied nor paid back yet, oldest first and received no later than the refund: that money leaves the
+    clerk's queue and the client's credit. Returns the kopecks matched; safe to call again (only what is
+    left of the refund is matched)."""
+    if refund.direction != Direction.OUTGOING or refund.client_id is None or refund.unapplied_kopecks <= 0:
+        return 0
+    q = (
+        sa.select(Payment)
+        .where(
+            Payment.client_id == refund.client_id,
+            Payment.direction == Direction.INCOMING,
+            Payment.currency == refund.currency,
+            Payment.received_on <= refund.received_on,
+            Payment.applied_kopecks + Payment.refunded_kopecks < Payment.amount_kopecks,
+        )
+        .order_by(Payment.received_on, Payment.id)
+        .with_for_update()
+    )
+    matched = 0
+    for payment in db.session.scalars(q):
+        take = min(payment.unapplied_kopecks, refund.unapplied_kopecks)
+        if take <= 0:
+            break
+        db.session.add(
+            PaymentRefund(
+                refund_id=refund.id,
+                payment_id=payment.id,
+                amount_kopecks=take,
+                created_by_id=actor.id if actor is not None else None,
+            )
+        )
+        payment.refunded_kopecks += take
+        refund.applied_kopecks += take
+        _payment_state(payment)
+        _payment_state(refund)
+        matched += take
+        record(
+            "payment_refunded",
+            actor=actor,
+            client=refund.client_id,
+            payment=payment,
+            data={"amount": take, "refund": refund.id, "refund_date": refund.received_on.isoformat()},
+        )
+    db.session.flush()
+    return matched
+
+
+def link_statement_refunds(statement_id: int) -> int:
+    """After a statement's import: match its refunds to the money they return (``link_refund``)."""
+    refunds = db.session.scalars(
+        sa.select(Payment)
+        .where(
+            Payment.statement_id == statement_id,
+            Payment.direction == Direction.OUTGOING,
+            Payment.client_id.is_not(None),
+            Payment.applied_kopecks < Payment.amount_kopecks,
+        )
+        .order_by(Payment.received_on, Payment.id)
+    ).all()
+    return sum(link_refund(refund) for refund in refunds)
 
 
 def apply_credit(invoice: Invoice, *, actor=None) -> int:
@@ -121,7 +187,7 @@ def apply_credit(invoice: Invoice, *, actor=None) -> int:
         .where(
             Payment.client_id == invoice.client_id,
             Payment.direction == Direction.INCOMING,
-            Payment.applied_kopecks < Payment.amount_kopecks,
+            Payment.applied_kopecks + Payment.refunded_kopecks < Payment.amount_kopecks,
             Payment.currency == invoice.currency,
         )
         .order_by(Payment.received_on, Payment.id)
@@ -171,4 +237,13 @@ def remember_payer_inn(payment: Payment, *, actor=None) -> ClientInn | None:
     return extra
 
 
-__all__ = ["apply_allocations", "apply_credit", "remember_payer_inn", "apply_payment", "unapply", "unapplied_credit"]
+__all__ = [
+    "apply_allocations",
+    "apply_credit",
+    "apply_payment",
+    "link_refund",
+    "link_statement_refunds",
+    "remember_payer_inn",
+    "unapplied_credit",
+    "unapply",
+]

@@ -55,6 +55,7 @@ EVENT_LABELS = {
     "invoice_issued": _l("Invoice issued"),
     "payment_applied": _l("Payment applied"),
     "payment_unapplied": _l("Payment allocation taken back"),
+    "payment_refunded": _l("Paid back to the client"),
     "email_sent": _l("Email sent"),
     "email_failed": _l("Email could not be delivered"),
     "client_created": _l("Client created"),
