@@ -6,24 +6,25 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from debitor.clients.models import ClientInn
-from debitor.db import db, utcnow
+from debitor.db import db, in_values, utcnow
 from debitor.errors import DomainError
 from debitor.invoices.models import OPEN_STATES, Invoice
 from debitor.invoices.services import settle_state
 from debitor.payments.models import Direction, Payment, PaymentAllocation, PaymentRefund, PaymentState
-from debitor.timeline.models import Visibility
+from debitor.timeline.models import Event, Visibility
 from debitor.timeline.services import record
 
 
-def _payment_state(payment: Payment) -> None:
+def state_for(amount: int, applied: int, refunded: int = 0) -> PaymentState:
     """Unmatched, partly or wholly dealt with: applied to invoices, or (incoming money) paid back."""
-    settled = payment.applied_kopecks + payment.refunded_kopecks
+    settled = applied + refunded
     if settled == 0:
-        payment.state = PaymentState.UNMATCHED
-    elif settled < payment.amount_kopecks:
-        payment.state = PaymentState.PARTIALLY_APPLIED
-    else:
-        payment.state = PaymentState.APPLIED
+        return PaymentState.UNMATCHED
+    return PaymentState.PARTIALLY_APPLIED if settled < amount else PaymentState.APPLIED
+
+
+def _payment_state(payment: Payment) -> None:
+    payment.state = state_for(payment.amount_kopecks, payment.applied_kopecks, payment.refunded_kopecks)
 
 
 def same_group(payment: Payment, invoice: Invoice) -> bool:
@@ -113,67 +114,82 @@ def unapplied_credit(client_id: int) -> int:
     return max(int(unapplied) - int(unmatched_refunds), 0)
 
 
-def link_refund(refund: Payment, *, actor=None) -> int:
-    """Match a refund (money we paid back to a client) to the client's incoming money that is neither
-    applied nor paid back yet, oldest first and received no later than the refund: that money leaves the
-    clerk's queue and the client's credit. Returns the kopecks matched; safe to call again (only what is
-    left of the refund is matched)."""
-    if refund.direction != Direction.OUTGOING or refund.client_id is None or refund.unapplied_kopecks <= 0:
-        return 0
-    q = (
-        sa.select(Payment)
-        .where(
-            Payment.client_id == refund.client_id,
-            Payment.direction == Direction.INCOMING,
-            Payment.currency == refund.currency,
-            Payment.received_on <= refund.received_on,
-            Payment.applied_kopecks + Payment.refunded_kopecks < Payment.amount_kopecks,
-        )
-        .order_by(Payment.received_on, Payment.id)
-        .with_for_update()
-    )
-    matched = 0
-    for payment in db.session.scalars(q):
-        take = min(payment.unapplied_kopecks, refund.unapplied_kopecks)
-        if take <= 0:
-            break
-        db.session.add(
-            PaymentRefund(
-                refund_id=refund.id,
-                payment_id=payment.id,
-                amount_kopecks=take,
-                created_by_id=actor.id if actor is not None else None,
-            )
-        )
-        payment.refunded_kopecks += take
-        refund.applied_kopecks += take
-        _payment_state(payment)
-        _payment_state(refund)
-        matched += take
-        record(
-            "payment_refunded",
-            actor=actor,
-            client=refund.client_id,
-            payment=payment,
-            data={"amount": take, "refund": refund.id, "refund_date": refund.received_on.isoformat()},
-        )
-    db.session.flush()
-    return matched
-
-
 def link_statement_refunds(statement_id: int) -> int:
-    """After a statement's import: match its refunds to the money they return (``link_refund``)."""
-    refunds = db.session.scalars(
-        sa.select(Payment)
-        .where(
+    """After a statement's import: match its refunds (money paid back to clients) to the clients' incoming
+    money that is neither applied nor paid back yet (``link_refunds``). Returns the kopecks matched."""
+    ids = db.session.scalars(
+        sa.select(Payment.id).where(
             Payment.statement_id == statement_id,
             Payment.direction == Direction.OUTGOING,
             Payment.client_id.is_not(None),
             Payment.applied_kopecks < Payment.amount_kopecks,
         )
-        .order_by(Payment.received_on, Payment.id)
     ).all()
-    return sum(link_refund(refund) for refund in refunds)
+    return link_refunds(ids)
+
+
+def link_refunds(refund_ids: list[int]) -> int:
+    """Match refunds to the money they return: each refund takes its client's unused incoming payments
+    received no later than itself, oldest first, in the refunds' own order. That money leaves the clerk's
+    queue and the client's credit; a refund bigger than what is left keeps the rest unmatched. Done in a
+    few statements whatever the number of refunds (a statement may bring thousands), with the payments
+    involved locked; safe to call again (only what is left of a refund is matched)."""
+    if not refund_ids:
+        return 0
+    cols = (Payment.id, Payment.client_id, Payment.currency, Payment.received_on, Payment.amount_kopecks,
+            Payment.applied_kopecks, Payment.refunded_kopecks)  # fmt: skip
+    refunds = db.session.execute(
+        sa.select(*cols)
+        .where(in_values(Payment.id, refund_ids), Payment.direction == Direction.OUTGOING)
+        .where(Payment.client_id.is_not(None), Payment.applied_kopecks < Payment.amount_kopecks)
+        .order_by(Payment.received_on, Payment.id)
+        .with_for_update()
+    ).all()
+    if not refunds:
+        return 0
+    unused: dict[tuple[int, str], list[list]] = {}
+    for row in db.session.execute(
+        sa.select(*cols)
+        .where(in_values(Payment.client_id, {r.client_id for r in refunds}), Payment.direction == Direction.INCOMING)
+        # the clerk's queue (ix_payments_queue): what is not wholly dealt with, among it what is left
+        .where(Payment.state != PaymentState.APPLIED)
+        .where(Payment.applied_kopecks + Payment.refunded_kopecks < Payment.amount_kopecks)
+        .order_by(Payment.received_on, Payment.id)
+        .with_for_update()
+    ):
+        unused.setdefault((row.client_id, row.currency), []).append(list(row))
+    links, changed, events, now = [], {}, [], utcnow()
+    for refund in refunds:
+        left = refund.amount_kopecks - refund.applied_kopecks
+        matched = 0
+        for p in unused.get((refund.client_id, refund.currency), []):
+            pid, _, _, on, amount, applied, refunded = p
+            take = min(amount - applied - refunded, left - matched)
+            if on > refund.received_on or take <= 0:
+                continue
+            p[6] += take
+            matched += take
+            changed[pid] = p
+            links.append({"refund_id": refund.id, "payment_id": pid, "amount_kopecks": take, "created_at": now})
+            data = {"amount": take, "refund": refund.id, "refund_date": refund.received_on.isoformat()}
+            events.append({"occurred_at": now, "kind": "payment_refunded", "visibility": Visibility.STAFF,
+                           "client_id": refund.client_id, "payment_id": pid, "data": data})  # fmt: skip
+        if matched:
+            applied = refund.applied_kopecks + matched
+            changed[refund.id] = [refund.id, None, None, None, refund.amount_kopecks, applied, 0]
+    if not links:
+        return 0
+    db.session.execute(sa.insert(PaymentRefund), links)
+    db.session.execute(
+        sa.update(Payment),
+        [
+            {"id": pid, "applied_kopecks": a, "refunded_kopecks": r, "state": state_for(amount, a, r)}
+            for pid, _, _, _, amount, a, r in changed.values()
+        ],  # fmt: skip
+    )
+    db.session.execute(sa.insert(Event), events)
+    db.session.expire_all()  # payments loaded in the session now show the matched amounts
+    return sum(link["amount_kopecks"] for link in links)
 
 
 def apply_credit(invoice: Invoice, *, actor=None) -> int:
@@ -241,7 +257,7 @@ __all__ = [
     "apply_allocations",
     "apply_credit",
     "apply_payment",
-    "link_refund",
+    "link_refunds",
     "link_statement_refunds",
     "remember_payer_inn",
     "unapplied_credit",
