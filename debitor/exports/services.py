@@ -21,6 +21,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from debitor import jobrows
 from debitor.db import db, utcnow
 from debitor.errors import DomainError
 from debitor.exports.models import Export, ExportState
@@ -61,28 +62,9 @@ def request_export(query: TableQuery, fmt: str, *, on: date, rows: int, actor, l
     return export
 
 
-def _stuck_before():
-    from jobs.queues import JOB_TIMEOUT
-
-    return utcnow() - timedelta(seconds=JOB_TIMEOUT + 300)
-
-
 def claim(export_id: int) -> bool:
-    """Mark a queued export (or one whose worker died) as running, in one UPDATE."""
-    claimed = db.session.execute(
-        sa.update(Export)
-        .where(
-            Export.id == export_id,
-            sa.or_(
-                Export.state == ExportState.QUEUED,
-                sa.and_(Export.state == ExportState.RUNNING, Export.started_at < _stuck_before()),
-            ),
-        )
-        .values(state=ExportState.RUNNING, started_at=utcnow(), rows_written=0)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
-    return claimed == 1
+    """Mark a queued export (or one whose worker died) as running; False when another run has it."""
+    return jobrows.claim(Export, export_id, rows_written=0)
 
 
 def run(export_id: int) -> Export | None:
@@ -134,15 +116,9 @@ def _write(export: Export, out) -> int:
 
 
 def stale_ids() -> list[int]:
-    """Exports waiting for a worker: queued for over a minute (the enqueue was lost) or running for longer
-    than any export takes (the worker died; nothing was stored, so running again is safe)."""
-    q = sa.select(Export.id).where(
-        sa.or_(
-            sa.and_(Export.state == ExportState.QUEUED, Export.created_at < utcnow() - timedelta(minutes=1)),
-            sa.and_(Export.state == ExportState.RUNNING, Export.started_at < _stuck_before()),
-        )
-    )
-    return list(db.session.scalars(q.order_by(Export.id)))
+    """Exports waiting for a worker: queued for over a minute (the enqueue was lost), or whose worker died
+    (nothing was stored, so running again is safe)."""
+    return jobrows.stale_ids(Export)
 
 
 def purge_expired() -> int:

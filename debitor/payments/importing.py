@@ -27,6 +27,7 @@ from typing import BinaryIO
 import sqlalchemy as sa
 from flask import current_app
 
+from debitor import jobrows
 from debitor.db import BLOB_SLICE, blob_length, blob_slice, db, utcnow
 from debitor.onec.parser import StatementError
 from debitor.orgs.models import BankAccount
@@ -102,28 +103,9 @@ def import_uploaded(statement_id: int) -> BankStatement | None:
 
 
 def claim(statement_id: int) -> bool:
-    """Mark a queued statement (or one whose worker died) as running, in one UPDATE; False when another
-    run has it or it is finished."""
-    from datetime import timedelta
-
-    from jobs.queues import JOB_TIMEOUT
-
-    now = utcnow()
-    stale = now - timedelta(seconds=JOB_TIMEOUT + 300)
-    claimed = db.session.execute(
-        sa.update(BankStatement)
-        .where(
-            BankStatement.id == statement_id,
-            sa.or_(
-                BankStatement.state == StatementState.QUEUED,
-                sa.and_(BankStatement.state == StatementState.RUNNING, BankStatement.started_at < stale),
-            ),
-        )
-        .values(state=StatementState.RUNNING, started_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
-    return claimed == 1
+    """Mark a queued statement (or one whose worker died) as running; False when another run has it or it
+    is finished (its transaction left nothing behind, so importing again is safe)."""
+    return jobrows.claim(BankStatement, statement_id)
 
 
 def import_path(path: Path, *, source: str = "cli", actor=None) -> BankStatement:
@@ -619,25 +601,5 @@ def describe(p: dict, translate=lambda text: text, params: dict | None = None) -
 
 
 def stale_queued_ids(minutes: int = 1) -> list[int]:
-    """Uploads waiting for a worker: still queued ``minutes`` after they came (the enqueue was lost), or
-    "running" for longer than any import takes (the worker died; its transaction left nothing behind, so
-    importing again is safe)."""
-    from datetime import timedelta
-
-    from jobs.queues import JOB_TIMEOUT
-
-    now = utcnow()
-    q = sa.select(BankStatement.id).where(
-        BankStatement.source == "upload",
-        sa.or_(
-            sa.and_(
-                BankStatement.state == StatementState.QUEUED,
-                BankStatement.created_at < now - timedelta(minutes=minutes),
-            ),
-            sa.and_(
-                BankStatement.state == StatementState.RUNNING,
-                BankStatement.started_at < now - timedelta(seconds=JOB_TIMEOUT + 300),
-            ),
-        ),
-    )
-    return list(db.session.scalars(q.order_by(BankStatement.id)))
+    """Uploads waiting for a worker: queued ``minutes`` after they came, or whose worker died."""
+    return jobrows.stale_ids(BankStatement, BankStatement.source == "upload", minutes=minutes)
