@@ -37,11 +37,11 @@ def import_statement(statement_id: int) -> dict:
 def sweep_statements() -> int:
     """Enqueue uploads still queued after a minute (their enqueue was lost, e.g. Redis was down)."""
     from debitor.payments.importing import stale_queued_ids
-    from jobs.queues import get_queue
+    from jobs.queues import JOB_TIMEOUT, get_queue
 
     ids = stale_queued_ids()
-    for ident in ids:
-        get_queue().enqueue("jobs.tasks.import_statement", ident, job_id=f"statement-{ident}")
+    for ident in ids:  # with the same time limit as when the upload enqueued it (RQ's default is 3 minutes)
+        get_queue().enqueue("jobs.tasks.import_statement", ident, job_id=f"statement-{ident}", job_timeout=JOB_TIMEOUT)
     return len(ids)
 
 
