@@ -41,10 +41,13 @@ class InvoicesChanged(Exception):
     """An invoice the import pays was closed (paid, cancelled) by someone else meanwhile."""
 
 
+_to_json = json.JSONEncoder(ensure_ascii=False).encode  # one encoder: json.dumps makes one per call with options
+
+
 def _converter(column: sa.Column):
     """How COPY wants a column's Python value, where it differs: enums by value, JSON as JSON text."""
     if isinstance(column.type, sa.JSON):
-        return lambda v: None if v is None else json.dumps(v, ensure_ascii=False)
+        return lambda v: None if v is None else _to_json(v)
     if isinstance(column.type, sa.Enum):
         return lambda v: getattr(v, "value", v)
     return None

@@ -194,6 +194,7 @@ class Book:
     def __init__(self, organisation_id: int) -> None:
         self.organisation_id = organisation_id
         self._open: dict[int, list[OpenInvoice]] = {}
+        self._open_numbers: dict[int, dict[int, list[OpenInvoice]]] = {}  # client -> number -> its open invoices
         self._by_number: dict[int, list[OpenInvoice]] = {}
         self._by_id: dict[int, OpenInvoice] = {}
 
@@ -206,13 +207,13 @@ class Book:
             return
         for cid in wanted:
             self._open[cid] = []
+            self._open_numbers[cid] = {}
         if db.session.get_bind().dialect.name == "postgresql":  # the import's hot read: straight psycopg rows
             sql = OPEN_SQL
             raw = db.session.connection().connection.dbapi_connection
             with raw.cursor() as cur:
                 for row in cur.execute(sql, (wanted,)):
-                    inv = self._known(OpenInvoice(*row))
-                    self._open[inv.client_id].append(inv)
+                    self._add_open(self._known(OpenInvoice(*row)))
             return
         q = (
             sa.select(*INVOICE_COLUMNS)
@@ -224,8 +225,11 @@ class Book:
             .order_by(Invoice.issued_on, Invoice.id)
         )
         for row in db.session.execute(q):
-            inv = self._known(_open_invoice(row))
-            self._open[inv.client_id].append(inv)
+            self._add_open(self._known(_open_invoice(row)))
+
+    def _add_open(self, inv: OpenInvoice) -> None:
+        self._open[inv.client_id].append(inv)
+        self._open_numbers[inv.client_id].setdefault(inv.number_seq, []).append(inv)
 
     def prefetch_numbers(self, numbers: Iterable[int]) -> None:
         wanted = sorted({n for n in numbers if n not in self._by_number and 0 < n < 2**31})
@@ -253,13 +257,13 @@ class Book:
 
     def settled(self, client_ids: Iterable[int], number: int) -> list[OpenInvoice]:
         """The clients' invoices with this number that were open when read and are paid now."""
-        found = (i for cid in client_ids for i in self._open.get(cid, ()))
-        return [i for i in found if i.number_seq == number and i.paid >= i.total]
+        found = (i for cid in client_ids for i in self._open_numbers.get(cid, {}).get(number, ()))
+        return [i for i in found if i.paid >= i.total]
 
     def unresolved(self, client_ids: list[int], numbers: Iterable[int]) -> set[int]:
         """Of the numbers, those that are not numbers of the clients' open invoices (to look up)."""
-        own = {inv.number_seq for cid in client_ids for inv in self._open.get(cid, ())}
-        return {n for n in numbers if n not in own}
+        own = [self._open_numbers.get(cid, {}) for cid in client_ids]
+        return {n for n in numbers if not any(n in numbers_of for numbers_of in own)}
 
     def numbered(self, number: int) -> list[OpenInvoice]:
         self.prefetch_numbers([number])
