@@ -68,10 +68,16 @@ def parse_kopecks(text: str | int | Decimal) -> int:
     return int((value * 100).to_integral_value(ROUND_HALF_UP))
 
 
+# CLDR's currency spacing, which Babel leaves out: a symbol made of letters ("RUB" in English) stands
+# apart from the digits by a no-break space (RUB 900.00, not RUB900.00); "$900.00" and "900,00 ₽" keep theirs
+_LETTERS_THEN_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+
+
 def format_money(kopecks: int | None, currency: str = "RUB", locale: str = "ru") -> str:
     if kopecks is None:
         return "—"
-    return format_currency(Decimal(kopecks) / MINOR.get(currency, 100), currency, locale=locale)
+    text = format_currency(Decimal(kopecks) / MINOR.get(currency, 100), currency, locale=locale)
+    return _LETTERS_THEN_DIGIT.sub("\u00a0", text)
 
 
 def vat_included(gross_kopecks: int, rate_percent: Decimal | int) -> int:

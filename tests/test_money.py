@@ -35,7 +35,9 @@ def test_money_is_integer_and_currency_safe():
 
 def test_format_by_locale():
     assert format_money(12345678, "RUB", "ru") == "123\u00a0456,78\u00a0₽"
-    assert format_money(12345678, "RUB", "en") == "RUB123,456.78"
+    assert format_money(12345678, "RUB", "en") == "RUB\u00a0123,456.78"  # CLDR's spacing after a letter symbol
+    assert format_money(-12345678, "RUB", "en") == "-RUB\u00a0123,456.78"
+    assert format_money(12345678, "USD", "en") == "$123,456.78" and format_money(None) == "—"
 
 
 @pytest.mark.parametrize(

@@ -286,7 +286,7 @@ def test_reasons_show_amounts_in_the_readers_language(app, world):
     assert "8\u00a0400,00\u00a0₽" in c.get(f"/staff/payments/{p.id}").get_data(as_text=True)
     c.post("/lang", data={"lang": "en", "csrf_token": csrf_token(c, "/staff/home")})
     body = c.get(f"/staff/payments/{p.id}").get_data(as_text=True)
-    assert "RUB8,400.00" in body and "8\u00a0400,00" not in body
+    assert "RUB\u00a08,400.00" in body and "8\u00a0400,00" not in body
 
 
 def test_an_advance_paid_back_leaves_the_queue_and_both_pages_say_so(app, world):
@@ -307,4 +307,4 @@ def test_an_advance_paid_back_leaves_the_queue_and_both_pages_say_so(app, world)
     assert f'href="/staff/payments/{refund.id}">Refund № 62</a>' in page
     page = c.get(f"/staff/payments/{refund.id}").get_data(as_text=True)
     assert "Returns the client's money" in page and f'href="/staff/payments/{advance.id}">Payment № 61</a>' in page
-    assert "100.00 of this refund is more than the client had paid and not used" in page
+    assert "RUB\u00a0100.00 of this refund is more than the client had paid and not used" in page
