@@ -133,9 +133,13 @@ def demo_statement(day: date, *, seed: int = 7, skip: int = 0) -> tuple[str, byt
         }
         text = f"Оплата по счету {inv.number} за {inv.client.short_name}. НДС не облагается"
         docs.append(_doc(n, day, owed(inv), stranger, us, text, True))
-    for inv in take():  # a known client paying without saying for what
+    for inv in take():  # a known client paying without saying for what, 1 000 ₽ too much, which we pay back
         n += 1
-        docs.append(_doc(n, day, owed(inv) + 1_000_00, _party(inv.client, rnd), us, "Оплата за рекламные услуги", True))
+        payer = _party(inv.client, rnd)
+        docs.append(_doc(n, day, owed(inv) + 1_000_00, payer, us, "Оплата за рекламные услуги", True))
+        n += 1
+        text = f"Возврат излишне перечисленных денежных средств по п/п № {n - 1}. НДС не облагается"
+        docs.append(_doc(n, day, 1_000_00, us, payer, text, False))
     n += 1
     person = {
         "inn": "",
