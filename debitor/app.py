@@ -9,6 +9,7 @@ from pathlib import Path
 from babel.numbers import format_decimal
 from flask import Flask, g, has_request_context, render_template, request, session
 from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
@@ -112,8 +113,18 @@ def _register_template_helpers(app: Flask) -> None:
             return ""
         return format_decimal(Decimal(value).normalize(), format="#,##0.###", locale=select_locale())
 
+    def number(value) -> str:
+        """1 000 000 / 1,000,000: a count grouped for the locale."""
+        return format_decimal(value or 0, format="#,##0", locale=select_locale())
+
+    def filesize(size: int | None) -> str:
+        """A file's size as people read it: 812,4 КБ / 117,7 МБ (812.4 KB in English)."""
+        size = size or 0
+        value, unit = (size / 1024, _("KB")) if size < 1024 * 1024 else (size / (1024 * 1024), _("MB"))
+        return f"{format_decimal(round(value, 1), format='#,##0.#', locale=select_locale())}\u00a0{unit}"
+
     app.jinja_env.add_extension("jinja2.ext.do")
-    app.jinja_env.filters.update(money=money, date=fdate, datetime=fdatetime, qty=qty)
+    app.jinja_env.filters.update(money=money, date=fdate, datetime=fdatetime, qty=qty, number=number, filesize=filesize)
     from debitor.web.common import absolute_url
 
     app.jinja_env.globals.update(

@@ -516,6 +516,7 @@ def test_a_set_too_big_for_one_request_is_written_by_a_worker(app, world, monkey
     status = c.get(f"/staff/exports/{export.id}/status", headers={"HX-Request": "true"})
     assert 'data-state="done"' in status.get_data(as_text=True) and "hx-get" not in status.get_data(as_text=True)
     assert "6 invoices" in status.get_data(as_text=True) and status.headers["HX-Refresh"] == "true"
+    assert re.search(r"· \d+(\.\d)?\xa0KB ·", status.get_data(as_text=True))  # its size, as people read it
     download = c.get(f"/staff/exports/{export.id}/download", buffered=True)
     assert download.status_code == 200 and download.mimetype == "text/csv"
     assert download.headers["Content-Disposition"] == f'attachment; filename="invoices-{today().isoformat()}.csv"'
