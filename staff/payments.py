@@ -8,6 +8,7 @@ import re
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -18,10 +19,10 @@ from debitor.db import db
 from debitor.errors import DomainError
 from debitor.identifiers import IdentifierError, validate_inn
 from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind
-from debitor.money import MoneyError, parse_kopecks
+from debitor.money import MoneyError, format_money, parse_kopecks
 from debitor.payments.matching import Facts, suggestions
 from debitor.payments.models import Direction, Payment, PaymentAllocation, PaymentRefund, PaymentState
-from debitor.payments.services import apply_allocations, remember_payer_inn, unapply
+from debitor.payments.services import apply_allocations, link_refunds, remember_payer_inn, unapply, unlink_refund
 from debitor.timeline.models import Event
 from debitor.web.common import paginate, render
 from staff.access import role_required
@@ -208,4 +209,37 @@ def payment_unapply(payment_id: int, allocation_id: int):
         return redirect(url_for("staff.payment", payment_id=payment_id), code=303)
     db.session.commit()
     flash(_("The allocation is taken back; the amount is free to apply again."), "success")
+    return redirect(url_for("staff.payment", payment_id=payment_id), code=303)
+
+
+@bp.post("/payments/<int:payment_id>/refunds/<int:link_id>/unlink")
+@role_required(*MATCHERS)
+def payment_refund_unlink(payment_id: int, link_id: int):
+    """Take back a refund's match, from either payment's page."""
+    link = db.session.get(PaymentRefund, link_id)
+    if link is None or payment_id not in (link.payment_id, link.refund_id):
+        abort(404)
+    try:
+        unlink_refund(link, actor=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+        return redirect(url_for("staff.payment", payment_id=payment_id), code=303)
+    db.session.commit()
+    flash(_("The match is taken back: the money is the client's credit again."), "success")
+    return redirect(url_for("staff.payment", payment_id=payment_id), code=303)
+
+
+@bp.post("/payments/<int:payment_id>/refunds/match")
+@role_required(*MATCHERS)
+def payment_refund_match(payment_id: int):
+    """Match what is left of a refund to the client's unused money, as the import does."""
+    refund = _payment(payment_id)
+    matched = link_refunds([refund.id])
+    db.session.commit()
+    if matched:
+        amount = format_money(matched, refund.currency, str(get_locale()))
+        flash(_("Matched %(amount)s of the client's money.", amount=amount), "success")
+    else:
+        flash(_("The client has no unused money received before this refund."), "warning")
     return redirect(url_for("staff.payment", payment_id=payment_id), code=303)

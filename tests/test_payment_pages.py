@@ -15,7 +15,15 @@ from debitor.auth.models import Role
 from debitor.clients.models import ClientInn
 from debitor.db import db
 from debitor.invoices.models import InvoiceState
-from debitor.payments.models import BankStatement, Payment, PaymentAllocation, StatementState
+from debitor.payments.models import (
+    BankStatement,
+    Payment,
+    PaymentAllocation,
+    PaymentRefund,
+    PaymentState,
+    StatementState,
+)
+from debitor.payments.services import unapplied_credit
 from debitor.timeline.models import Event
 from tests import factories as f
 from tests.conftest import csrf_token, post_form, run_jobs
@@ -308,3 +316,41 @@ def test_an_advance_paid_back_leaves_the_queue_and_both_pages_say_so(app, world)
     page = c.get(f"/staff/payments/{refund.id}").get_data(as_text=True)
     assert "Returns the client's money" in page and f'href="/staff/payments/{advance.id}">Payment № 61</a>' in page
     assert "RUB\u00a0100.00 of this refund is more than the client had paid and not used" in page
+
+
+def test_the_clerk_takes_a_refund_match_back_and_makes_it_again(app, world):
+    c = signed_in(app)
+    client = f.client(world["org"], "Ромашка")
+    world["clerk"].locale = "en"
+    db.session.commit()
+    upload(c, statement_bytes([Doc("71", "900.00", "Аванс", payer_inn=client.inn)]))
+    upload(c, statement_bytes([Doc("72", "900.00", "Возврат", payer_inn=client.inn, incoming=False)]))
+    run_jobs(app)
+    advance = db.session.scalars(sa.select(Payment).where(Payment.doc_number == "71")).one()
+    refund = db.session.scalars(sa.select(Payment).where(Payment.doc_number == "72")).one()
+    link = db.session.scalars(sa.select(PaymentRefund)).one()
+    url = f"/staff/payments/{advance.id}/refunds/{link.id}/unlink"
+    am = signed_in(app, "am@staff.test")
+    assert post_form(am, url, {}, page=f"/staff/payments/{advance.id}").status_code == 403
+
+    r = post_form(c, url, {}, page=f"/staff/payments/{advance.id}")
+    assert r.status_code == 303 and r.headers["Location"] == f"/staff/payments/{advance.id}"
+    db.session.expire_all()
+    assert (advance.refunded_kopecks, advance.state, refund.applied_kopecks) == (0, PaymentState.UNMATCHED, 0)
+    assert db.session.get(PaymentRefund, link.id).reversed_at is not None
+    assert unapplied_credit(client.id) == 0  # the advance is credit again, the refund unmatched against it
+    assert "№ 71" in c.get("/staff/payments?state=open").get_data(as_text=True)
+    assert "taken back" in c.get(f"/staff/payments/{advance.id}").get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).where(Event.kind == "payment_refund_unlinked")) == 1
+    again = post_form(c, url, {}, page=f"/staff/payments/{advance.id}")  # the same link twice: refused
+    assert "already taken back" in c.get(again.headers["Location"]).get_data(as_text=True)
+
+    page = c.get(f"/staff/payments/{refund.id}").get_data(as_text=True)
+    assert 'data-testid="match-refund"' in page
+    r = post_form(c, f"/staff/payments/{refund.id}/refunds/match", {}, page=f"/staff/payments/{refund.id}")
+    assert "Matched RUB\u00a0900.00 of the client" in c.get(r.headers["Location"]).get_data(as_text=True)
+    db.session.expire_all()
+    assert advance.state == PaymentState.APPLIED and advance.refunded_kopecks == 900_00
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PaymentRefund)) == 2
+    r = post_form(c, f"/staff/payments/{refund.id}/refunds/match", {}, page=f"/staff/payments/{refund.id}")
+    assert r.status_code == 303 and db.session.scalar(sa.select(sa.func.count()).select_from(PaymentRefund)) == 2

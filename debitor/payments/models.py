@@ -157,6 +157,7 @@ class PaymentRefund(IdMixin, CreatedMixin, db.Model):
     payment_id: Mapped[int] = mapped_column(sa.ForeignKey("payments.id"), index=True)  # the incoming one
     amount_kopecks: Mapped[int] = mapped_column(KOPECKS)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+    reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a clerk took the match back
 
     refund: Mapped[Payment] = relationship(foreign_keys=[refund_id])
     payment: Mapped[Payment] = relationship(foreign_keys=[payment_id])

@@ -192,6 +192,33 @@ def link_refunds(refund_ids: list[int]) -> int:
     return sum(link["amount_kopecks"] for link in links)
 
 
+def unlink_refund(link: PaymentRefund, *, actor=None) -> None:
+    """Take back a refund's match (the clerk found it returned other money): the incoming money is in the
+    queue and the credit again, the refund unmatched; the link stays, marked, in the history."""
+    if link.reversed_at is not None:
+        raise DomainError(_l("This match was already taken back"))
+    payments = {
+        p.id: p
+        for p in db.session.scalars(
+            sa.select(Payment).where(Payment.id.in_([link.payment_id, link.refund_id])).with_for_update()
+        )
+    }
+    payment, refund = payments[link.payment_id], payments[link.refund_id]
+    link.reversed_at = utcnow()
+    payment.refunded_kopecks -= link.amount_kopecks
+    refund.applied_kopecks -= link.amount_kopecks
+    _payment_state(payment)
+    _payment_state(refund)
+    db.session.flush()
+    record(
+        "payment_refund_unlinked",
+        actor=actor,
+        client=refund.client_id,
+        payment=payment,
+        data={"amount": link.amount_kopecks, "refund": refund.id},
+    )
+
+
 def apply_credit(invoice: Invoice, *, actor=None) -> int:
     """Settle a newly issued invoice from the client's credit (overpayments kept on its payments),
     oldest payment first; returns the amount applied."""
@@ -262,4 +289,5 @@ __all__ = [
     "remember_payer_inn",
     "unapplied_credit",
     "unapply",
+    "unlink_refund",
 ]

@@ -56,6 +56,7 @@ EVENT_LABELS = {
     "payment_applied": _l("Payment applied"),
     "payment_unapplied": _l("Payment allocation taken back"),
     "payment_refunded": _l("Paid back to the client"),
+    "payment_refund_unlinked": _l("Refund match taken back"),
     "email_sent": _l("Email sent"),
     "email_failed": _l("Email could not be delivered"),
     "client_created": _l("Client created"),

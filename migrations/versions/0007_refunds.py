@@ -25,6 +25,7 @@ def upgrade():
     sa.Column('payment_id', sa.Integer(), nullable=False),
     sa.Column('amount_kopecks', sa.BigInteger(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('reversed_at', debitor.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('created_at', debitor.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('amount_kopecks > 0', name=op.f('ck_payment_refunds_amount_positive')),
