@@ -261,6 +261,11 @@ def test_a_refund_returns_the_oldest_money_and_no_more_than_there_is(org):
     assert (first.refunded_kopecks, first.state) == (300_00, PaymentState.APPLIED)
     assert (second.refunded_kopecks, second.state) == (400_00, PaymentState.PARTIALLY_APPLIED)
     assert later.refunded_kopecks == 0 and unapplied_credit(c.id) == 100_00 + 100_00
+    from debitor.db import utcnow
+    from debitor.kpi.services import staff_counts
+
+    queue = staff_counts(date(2026, 3, 31), utcnow())
+    assert (queue.unmatched_payments, queue.unmatched_amount) == (2, 200_00)  # what is left, not what came
     inv = _inv(org, c, 150_00, on=date(2026, 3, 25))  # the credit left settles the next invoice
     assert inv.paid_kopecks == 150_00 and second.applied_kopecks == 100_00 and later.applied_kopecks == 50_00
     assert second.state == PaymentState.APPLIED and unapplied_credit(c.id) == 50_00

@@ -36,7 +36,7 @@ def staff_counts(today: date, now) -> StaffCounts:
     pay_n, pay_sum = db.session.execute(
         sa.select(
             sa.func.count(),
-            sa.func.coalesce(sa.func.sum(Payment.amount_kopecks - Payment.applied_kopecks), 0),
+            sa.func.coalesce(sa.func.sum(Payment.unapplied_kopecks), 0),
         ).where(Payment.state != PaymentState.APPLIED, Payment.direction == Direction.INCOMING)  # the clerk's queue
     ).one()
     task_q = sa.select(sa.func.count()).select_from(Task).where(Task.state.in_(ACTIVE_TASK_STATES))

@@ -45,7 +45,7 @@ from debitor.payments.models import (
 )
 from debitor.payments.purpose import extract
 from debitor.payments.reading import read_in_child, read_in_process
-from debitor.payments.services import link_statement_refunds
+from debitor.payments.services import link_statement_refunds, state_for
 from debitor.schemas import N_
 from debitor.timeline.models import Event, Visibility
 
@@ -467,12 +467,7 @@ class Importer:
             if inv.state == "paid":
                 self.paid_on[inv.id] = row["received_on"]
         row["applied_kopecks"] = applied
-        if applied == 0:
-            row["state"] = PaymentState.UNMATCHED
-        elif applied < row["amount_kopecks"]:
-            row["state"] = PaymentState.PARTIALLY_APPLIED
-        else:
-            row["state"] = PaymentState.APPLIED
+        row["state"] = state_for(row["amount_kopecks"], applied)
         if best.credit:
             self.summary["credit_kopecks"] += best.credit
         return best

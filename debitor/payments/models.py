@@ -6,6 +6,7 @@ import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from debitor.db import KOPECKS, CreatedMixin, IdMixin, UTCDateTime, db, enum_column
@@ -128,9 +129,10 @@ class Payment(IdMixin, CreatedMixin, db.Model):
         kw.setdefault("match_reasons", [])
         super().__init__(**kw)
 
-    @property
+    @hybrid_property
     def unapplied_kopecks(self) -> int:
-        """What is left to apply (incoming) or to match to the money it returns (outgoing)."""
+        """What is left to apply (incoming) or to match to the money it returns (outgoing); the same
+        expression in SQL (the queue's sums, the client's credit)."""
         return self.amount_kopecks - self.applied_kopecks - self.refunded_kopecks
 
 

@@ -181,8 +181,9 @@ def reconcile(date_from: date, date_to: date) -> Report:
         .group_by(Invoice.client_id)
         .subquery()
     )
-    credit_in = sa.func.sum(Payment.amount_kopecks - Payment.applied_kopecks).filter(incoming)
-    credit_out = sa.func.sum(Payment.amount_kopecks).filter(~incoming)
+    # as payments.services.unapplied_credit: unused money in, less refunds not matched to any of it
+    credit_in = sa.func.sum(Payment.unapplied_kopecks).filter(incoming)
+    credit_out = sa.func.sum(Payment.unapplied_kopecks).filter(~incoming)
     credit = (
         sa.select(
             Payment.client_id,

@@ -105,10 +105,9 @@ def unapplied_credit(client_id: int) -> int:
     """Money the client paid that is neither applied to an invoice nor paid back (its credit with us),
     less what we paid back to the client beyond the payments it was matched to."""
     incoming = Payment.direction == Direction.INCOMING
-    left = Payment.amount_kopecks - Payment.applied_kopecks - Payment.refunded_kopecks
     q = sa.select(
-        sa.func.coalesce(sa.func.sum(left).filter(incoming), 0),
-        sa.func.coalesce(sa.func.sum(left).filter(~incoming), 0),
+        sa.func.coalesce(sa.func.sum(Payment.unapplied_kopecks).filter(incoming), 0),
+        sa.func.coalesce(sa.func.sum(Payment.unapplied_kopecks).filter(~incoming), 0),
     ).where(Payment.client_id == client_id)
     unapplied, unmatched_refunds = db.session.execute(q).one()
     return max(int(unapplied) - int(unmatched_refunds), 0)
@@ -122,10 +121,15 @@ def link_statement_refunds(statement_id: int) -> int:
             Payment.statement_id == statement_id,
             Payment.direction == Direction.OUTGOING,
             Payment.client_id.is_not(None),
-            Payment.applied_kopecks < Payment.amount_kopecks,
+            Payment.unapplied_kopecks > 0,
         )
     ).all()
     return link_refunds(ids)
+
+
+def _balance(row) -> dict:
+    return {"id": row.id, "on": row.received_on, "amount": row.amount_kopecks, "applied": row.applied_kopecks,
+            "refunded": row.refunded_kopecks}  # fmt: skip
 
 
 def link_refunds(refund_ids: list[int]) -> int:
@@ -141,52 +145,47 @@ def link_refunds(refund_ids: list[int]) -> int:
     refunds = db.session.execute(
         sa.select(*cols)
         .where(in_values(Payment.id, refund_ids), Payment.direction == Direction.OUTGOING)
-        .where(Payment.client_id.is_not(None), Payment.applied_kopecks < Payment.amount_kopecks)
+        .where(Payment.client_id.is_not(None), Payment.unapplied_kopecks > 0)
         .order_by(Payment.received_on, Payment.id)
         .with_for_update()
     ).all()
     if not refunds:
         return 0
-    unused: dict[tuple[int, str], list[list]] = {}
+    balances: dict[tuple[int, str], list[dict]] = {}  # (client, currency) -> its unused payments, oldest first
     for row in db.session.execute(
         sa.select(*cols)
         .where(in_values(Payment.client_id, {r.client_id for r in refunds}), Payment.direction == Direction.INCOMING)
         # the clerk's queue (ix_payments_queue): what is not wholly dealt with, among it what is left
         .where(Payment.state != PaymentState.APPLIED)
-        .where(Payment.applied_kopecks + Payment.refunded_kopecks < Payment.amount_kopecks)
+        .where(Payment.unapplied_kopecks > 0)
         .order_by(Payment.received_on, Payment.id)
         .with_for_update()
     ):
-        unused.setdefault((row.client_id, row.currency), []).append(list(row))
-    links, changed, events, now = [], {}, [], utcnow()
+        balances.setdefault((row.client_id, row.currency), []).append(_balance(row))
+    links, events, now = [], [], utcnow()
+    changed: dict[int, dict] = {}
     for refund in refunds:
-        left = refund.amount_kopecks - refund.applied_kopecks
-        matched = 0
-        for p in unused.get((refund.client_id, refund.currency), []):
-            pid, _, _, on, amount, applied, refunded = p
-            take = min(amount - applied - refunded, left - matched)
-            if on > refund.received_on or take <= 0:
+        back = _balance(refund)
+        for paid in balances.get((refund.client_id, refund.currency), []):
+            take = min(paid["amount"] - paid["applied"] - paid["refunded"], back["amount"] - back["applied"])
+            if take <= 0 or paid["on"] > refund.received_on:
                 continue
-            p[6] += take
-            matched += take
-            changed[pid] = p
-            links.append({"refund_id": refund.id, "payment_id": pid, "amount_kopecks": take, "created_at": now})
+            paid["refunded"] += take
+            back["applied"] += take
+            changed[paid["id"]], changed[back["id"]] = paid, back  # their balances, as they end up
+            links.append({"refund_id": refund.id, "payment_id": paid["id"], "amount_kopecks": take, "created_at": now})
             data = {"amount": take, "refund": refund.id, "refund_date": refund.received_on.isoformat()}
             events.append({"occurred_at": now, "kind": "payment_refunded", "visibility": Visibility.STAFF,
-                           "client_id": refund.client_id, "payment_id": pid, "data": data})  # fmt: skip
-        if matched:
-            applied = refund.applied_kopecks + matched
-            changed[refund.id] = [refund.id, None, None, None, refund.amount_kopecks, applied, 0]
+                           "client_id": refund.client_id, "payment_id": paid["id"], "data": data})  # fmt: skip
     if not links:
         return 0
     db.session.execute(sa.insert(PaymentRefund), links)
-    db.session.execute(
-        sa.update(Payment),
-        [
-            {"id": pid, "applied_kopecks": a, "refunded_kopecks": r, "state": state_for(amount, a, r)}
-            for pid, _, _, _, amount, a, r in changed.values()
-        ],  # fmt: skip
-    )
+    updates = [
+        {"id": b["id"], "applied_kopecks": b["applied"], "refunded_kopecks": b["refunded"],
+         "state": state_for(b["amount"], b["applied"], b["refunded"])}
+        for b in changed.values()
+    ]  # fmt: skip
+    db.session.execute(sa.update(Payment), updates)
     db.session.execute(sa.insert(Event), events)
     db.session.expire_all()  # payments loaded in the session now show the matched amounts
     return sum(link["amount_kopecks"] for link in links)
@@ -230,7 +229,7 @@ def apply_credit(invoice: Invoice, *, actor=None) -> int:
         .where(
             Payment.client_id == invoice.client_id,
             Payment.direction == Direction.INCOMING,
-            Payment.applied_kopecks + Payment.refunded_kopecks < Payment.amount_kopecks,
+            Payment.unapplied_kopecks > 0,
             Payment.currency == invoice.currency,
         )
         .order_by(Payment.received_on, Payment.id)
