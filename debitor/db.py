@@ -130,3 +130,14 @@ def blob_slices(column: sa.ColumnElement, where: sa.ColumnElement[bool], length:
     """A stored binary value in slices of ``size`` bytes: a large file streams at constant memory."""
     for start in range(0, length, size):
         yield blob_slice(column, where, start, min(size, length - start))
+
+
+def insert_or_ignore(model, **values) -> None:
+    """INSERT … ON CONFLICT DO NOTHING, on PostgreSQL or SQLite: where two transactions may add the same
+    unique row at once (a counter, a rendered version, a requisite set), one adds it and neither fails."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(model).values(**values).on_conflict_do_nothing(), execution_options={"synchronize_session": False}
+    )

@@ -28,11 +28,10 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.dialects import postgresql, sqlite
 from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
 
 from debitor.clients.models import Client
-from debitor.db import db, utcnow
+from debitor.db import db, insert_or_ignore, utcnow
 from debitor.documents.models import DocumentKind, DocumentVersion
 from debitor.documents.qr import payment_payload, qr_svg_data_uri
 from debitor.documents.statement import statement_of_account
@@ -196,7 +195,6 @@ def stored_version(source: Source) -> DocumentVersion:
     if existing is not None:
         return existing
     content = render_pdf(source.printable_html())
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     values = {
         "kind": source.kind,
         "client_id": source.client_id,
@@ -212,10 +210,7 @@ def stored_version(source: Source) -> DocumentVersion:
         "filename": source.filename,
         "created_at": utcnow(),
     }
-    db.session.execute(
-        insert(DocumentVersion).values(**values).on_conflict_do_nothing(),
-        execution_options={"synchronize_session": False},
-    )
+    insert_or_ignore(DocumentVersion, **values)
     return _find(source, sha)
 
 

@@ -17,9 +17,8 @@ from datetime import date
 from types import SimpleNamespace
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
-from debitor.db import db, utcnow
+from debitor.db import db, insert_or_ignore, utcnow
 
 SUPPLIER = ("name", "short_name", "inn", "kpp", "ogrn", "legal_address", "director_name", "accountant_name")
 ACCOUNT = ("account", "bank_name", "bik", "corr_account")
@@ -71,11 +70,7 @@ def freeze(invoice) -> None:
     key = hashlib.sha256(canonical(data).encode("utf-8")).hexdigest()
     found = db.session.scalar(sa.select(RequisiteSet.id).where(RequisiteSet.sha256 == key))
     if found is None:
-        insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        db.session.execute(
-            insert(RequisiteSet).values(sha256=key, data=data, created_at=utcnow()).on_conflict_do_nothing(),
-            execution_options={"synchronize_session": False},
-        )
+        insert_or_ignore(RequisiteSet, sha256=key, data=data, created_at=utcnow())
         found = db.session.scalar(sa.select(RequisiteSet.id).where(RequisiteSet.sha256 == key))
     invoice.requisites_id = found
 

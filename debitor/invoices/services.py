@@ -7,10 +7,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.dialects import postgresql, sqlite
 
 from debitor.dates import today
-from debitor.db import db, utcnow
+from debitor.db import db, insert_or_ignore, utcnow
 from debitor.errors import DomainError
 from debitor.invoices.models import INVOICE_FLOW, DocumentCounter, Invoice, InvoiceKind, InvoiceLine, InvoiceState
 from debitor.invoices.requisites import freeze
@@ -23,13 +22,7 @@ from debitor.timeline.services import record
 def next_number(organisation_id: int, kind: str, year: int) -> int:
     """Take the next number of a gapless series. The counter row stays locked until commit, so
     concurrent transactions queue up and a rolled-back one gives its number back."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(
-        insert(DocumentCounter)
-        .values(organisation_id=organisation_id, kind=kind, year=year, last_value=0)
-        .on_conflict_do_nothing()
-    )
+    insert_or_ignore(DocumentCounter, organisation_id=organisation_id, kind=kind, year=year, last_value=0)
     value = db.session.execute(
         sa.update(DocumentCounter)
         .where(
