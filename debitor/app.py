@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from debitor import config as config_mod
 from debitor.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
-from debitor.money import format_money
+from debitor.money import format_count, format_money
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -114,8 +114,7 @@ def _register_template_helpers(app: Flask) -> None:
         return format_decimal(Decimal(value).normalize(), format="#,##0.###", locale=select_locale())
 
     def number(value) -> str:
-        """1 000 000 / 1,000,000: a count grouped for the locale."""
-        return format_decimal(value or 0, format="#,##0", locale=select_locale())
+        return format_count(value, select_locale())
 
     def filesize(size: int | None) -> str:
         """A file's size as people read it: 812,4 КБ / 117,7 МБ (812.4 KB in English)."""

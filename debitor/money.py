@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 
 MINOR = {"RUB": 100, "USD": 100, "EUR": 100}
 
@@ -78,6 +78,11 @@ def format_money(kopecks: int | None, currency: str = "RUB", locale: str = "ru")
         return "—"
     text = format_currency(Decimal(kopecks) / MINOR.get(currency, 100), currency, locale=locale)
     return _LETTERS_THEN_DIGIT.sub("\u00a0", text)
+
+
+def format_count(value: int | None, locale: str = "ru") -> str:
+    """A count of things, grouped for the locale: 1 048 575 / 1,048,575 (the pages' ``number`` filter)."""
+    return format_decimal(value or 0, format="#,##0", locale=locale)
 
 
 def vat_included(gross_kopecks: int, rate_percent: Decimal | int) -> int:

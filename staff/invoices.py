@@ -25,8 +25,8 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup, escape
 from marshmallow import ValidationError
@@ -364,7 +364,7 @@ def invoice_export():
 def _export_later(query, fmt: str, day, rows: int):
     """A set too big for one request: a worker writes it; its page shows the progress and the download."""
     try:
-        job = request_export(query, fmt, on=day, rows=rows, actor=current_user, locale=str(get_locale()))
+        job = request_export(query, fmt, on=day, rows=rows, actor=current_user, locale=select_locale())
     except DomainError as err:
         flash(str(err), "warning")
         return redirect(url_for("staff.invoices", **query.args()), code=303)

@@ -8,11 +8,11 @@ import re
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from debitor.app import select_locale
 from debitor.auth.models import Role
 from debitor.clients.services import inn_owner
 from debitor.db import db
@@ -195,21 +195,27 @@ def payment_apply(payment_id: int):
     return redirect(url_for("staff.payment", payment_id=payment_id), code=303)
 
 
+def _take_back(payment_id: int, action, done: str):
+    """Run an undo service (an allocation or a refund match) and go back to the payment, saying how it went."""
+    try:
+        action()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+        return redirect(url_for("staff.payment", payment_id=payment_id), code=303)
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("staff.payment", payment_id=payment_id), code=303)
+
+
 @bp.post("/payments/<int:payment_id>/allocations/<int:allocation_id>/unapply")
 @role_required(*MATCHERS)
 def payment_unapply(payment_id: int, allocation_id: int):
     alloc = db.session.get(PaymentAllocation, allocation_id)
     if alloc is None or alloc.payment_id != payment_id:
         abort(404)
-    try:
-        unapply(alloc, actor=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
-        return redirect(url_for("staff.payment", payment_id=payment_id), code=303)
-    db.session.commit()
-    flash(_("The allocation is taken back; the amount is free to apply again."), "success")
-    return redirect(url_for("staff.payment", payment_id=payment_id), code=303)
+    done = _("The allocation is taken back; the amount is free to apply again.")
+    return _take_back(payment_id, lambda: unapply(alloc, actor=current_user), done)
 
 
 @bp.post("/payments/<int:payment_id>/refunds/<int:link_id>/unlink")
@@ -219,15 +225,8 @@ def payment_refund_unlink(payment_id: int, link_id: int):
     link = db.session.get(PaymentRefund, link_id)
     if link is None or payment_id not in (link.payment_id, link.refund_id):
         abort(404)
-    try:
-        unlink_refund(link, actor=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
-        return redirect(url_for("staff.payment", payment_id=payment_id), code=303)
-    db.session.commit()
-    flash(_("The match is taken back: the money is the client's credit again."), "success")
-    return redirect(url_for("staff.payment", payment_id=payment_id), code=303)
+    done = _("The match is taken back: the money is the client's credit again.")
+    return _take_back(payment_id, lambda: unlink_refund(link, actor=current_user), done)
 
 
 @bp.post("/payments/<int:payment_id>/refunds/match")
@@ -235,10 +234,12 @@ def payment_refund_unlink(payment_id: int, link_id: int):
 def payment_refund_match(payment_id: int):
     """Match what is left of a refund to the client's unused money, as the import does."""
     refund = _payment(payment_id)
+    if refund.direction != Direction.OUTGOING or refund.client_id is None:
+        abort(404)  # only money paid out to a client returns its money
     matched = link_refunds([refund.id])
     db.session.commit()
     if matched:
-        amount = format_money(matched, refund.currency, str(get_locale()))
+        amount = format_money(matched, refund.currency, select_locale())
         flash(_("Matched %(amount)s of the client's money.", amount=amount), "success")
     else:
         flash(_("The client has no unused money received before this refund."), "warning")

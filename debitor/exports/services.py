@@ -27,6 +27,7 @@ from debitor.errors import DomainError
 from debitor.exports.models import Export, ExportState
 from debitor.invoices import export as files
 from debitor.invoices.queries import InvoiceTableQuery, TableQuery, export_select
+from debitor.money import format_count
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def request_export(query: TableQuery, fmt: str, *, on: date, rows: int, actor, l
     if fmt == "xlsx" and rows > XLSX_MAX_ROWS:
         raise DomainError(
             _l("%(num)s invoices do not fit on one Excel sheet (at most %(max)s rows): export them as CSV or "
-               "narrow the filter.", num=f"{rows:,}".replace(",", " "), max=f"{XLSX_MAX_ROWS:,}".replace(",", " ")),
+               "narrow the filter.", num=format_count(rows, locale), max=format_count(XLSX_MAX_ROWS, locale)),
         )  # fmt: skip
     export = Export(
         created_by_id=actor.id,
