@@ -10,6 +10,7 @@ from debitor.db import db, in_values, utcnow
 from debitor.errors import DomainError
 from debitor.invoices.models import OPEN_STATES, Invoice
 from debitor.invoices.services import settle_state
+from debitor.payments.bulk import insert_rows, update_rows
 from debitor.payments.models import Direction, Payment, PaymentAllocation, PaymentRefund, PaymentState
 from debitor.timeline.models import Event, Visibility
 from debitor.timeline.services import record
@@ -179,14 +180,14 @@ def link_refunds(refund_ids: list[int]) -> int:
                            "client_id": refund.client_id, "payment_id": paid["id"], "data": data})  # fmt: skip
     if not links:
         return 0
-    db.session.execute(sa.insert(PaymentRefund), links)
+    insert_rows(PaymentRefund.__table__, links)
     updates = [
         {"id": b["id"], "applied_kopecks": b["applied"], "refunded_kopecks": b["refunded"],
          "state": state_for(b["amount"], b["applied"], b["refunded"])}
         for b in changed.values()
     ]  # fmt: skip
-    db.session.execute(sa.update(Payment), updates)
-    db.session.execute(sa.insert(Event), events)
+    update_rows(Payment.__table__, updates)
+    insert_rows(Event.__table__, events)
     db.session.expire_all()  # payments loaded in the session now show the matched amounts
     return sum(link["amount_kopecks"] for link in links)
 
