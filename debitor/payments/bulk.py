@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import operator
 import queue
 import threading
 
+import orjson
 import sqlalchemy as sa
 from psycopg.types.json import Json
 
@@ -41,7 +41,12 @@ class InvoicesChanged(Exception):
     """An invoice the import pays was closed (paid, cancelled) by someone else meanwhile."""
 
 
-_to_json = json.JSONEncoder(ensure_ascii=False).encode  # one encoder: json.dumps makes one per call with options
+
+
+def _to_json(value) -> str:
+    """JSON text for COPY: orjson (C) where the standard encoder took about a second of a 100 000-payment
+    import for the match reasons and event data."""
+    return orjson.dumps(value).decode()
 
 
 def _converter(column: sa.Column):

@@ -50,8 +50,10 @@ from debitor.schemas import N_
 from debitor.timeline.models import Event, Visibility
 
 BATCH = 5000
-CHILD_READER_MIN_CORES = 3
-KNOWN_KEYS_SQL = "SELECT external_key FROM payments WHERE external_key = ANY(%s)"
+CHILD_READER_MIN_CORES = 2
+# the keys as one text (a bank document's fields hold no line breaks): an array parameter of 5 000 strings is
+# dumped by psycopg in Python, element by element
+KNOWN_KEYS_SQL = "SELECT external_key FROM payments WHERE external_key = ANY(string_to_array(%s, E'\\n'))"
 PROGRESS_EVERY = 2000  # documents
 
 
@@ -373,7 +375,7 @@ class Importer:
         if self.is_pg:
             raw = db.session.connection().connection.dbapi_connection
             with raw.cursor() as cur:
-                return {k for (k,) in cur.execute(KNOWN_KEYS_SQL, (keys,))}
+                return {k for (k,) in cur.execute(KNOWN_KEYS_SQL, ("\n".join(keys),))}
         return set(db.session.scalars(sa.select(Payment.external_key).where(Payment.external_key.in_(keys))))
 
     def _write(self, fresh: list, refs: dict) -> None:
@@ -461,9 +463,8 @@ class Importer:
         row["client_id"] = best.client_id
         applied = 0
         for inv, amount in best.allocations:
-            inv.paid += amount
+            self.book.pay(inv, amount)
             applied += amount
-            inv.state = "paid" if inv.paid >= inv.total else "partially_paid"
             if inv.state == "paid":
                 self.paid_on[inv.id] = row["received_on"]
         row["applied_kopecks"] = applied

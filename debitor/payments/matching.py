@@ -197,6 +197,7 @@ class Book:
         self._open_numbers: dict[int, dict[int, list[OpenInvoice]]] = {}  # client -> number -> its open invoices
         self._by_number: dict[int, list[OpenInvoice]] = {}
         self._by_id: dict[int, OpenInvoice] = {}
+        self._closed: set[int] = set()  # clients whose list of open invoices holds one paid since
 
     def _known(self, inv: OpenInvoice) -> OpenInvoice:
         return self._by_id.setdefault(inv.id, inv)
@@ -228,8 +229,16 @@ class Book:
             self._add_open(self._known(_open_invoice(row)))
 
     def _add_open(self, inv: OpenInvoice) -> None:
-        self._open[inv.client_id].append(inv)
+        if inv.paid < inv.total:
+            self._open[inv.client_id].append(inv)
         self._open_numbers[inv.client_id].setdefault(inv.number_seq, []).append(inv)
+
+    def pay(self, inv: OpenInvoice, amount: int) -> None:
+        """An import applied ``amount`` to the invoice: it owes less, and once paid it is no longer open."""
+        inv.paid += amount
+        inv.state = "paid" if inv.paid >= inv.total else "partially_paid"
+        if inv.state == "paid":
+            self._closed.add(inv.client_id)
 
     def prefetch_numbers(self, numbers: Iterable[int]) -> None:
         wanted = sorted({n for n in numbers if n not in self._by_number and 0 < n < 2**31})
@@ -247,12 +256,16 @@ class Book:
             self._by_number[inv.number_seq].append(inv)
 
     def open_for(self, client_ids: list[int]) -> list[OpenInvoice]:
-        """The clients' invoices that still owe something, oldest first."""
+        """The clients' invoices that still owe something, oldest first (not to be changed by the caller)."""
         if not all(c in self._open for c in client_ids):
             self.prefetch(client_ids)
-        found = [inv for cid in client_ids for inv in self._open[cid] if inv.paid < inv.total]
-        if len(client_ids) > 1:  # each client's list is in order already
-            found.sort(key=lambda inv: (inv.issued_on, inv.id))
+        for cid in self._closed.intersection(client_ids):  # drop what was paid since
+            self._open[cid] = [inv for inv in self._open[cid] if inv.paid < inv.total]
+            self._closed.discard(cid)
+        if len(client_ids) == 1:
+            return self._open[client_ids[0]]
+        found = [inv for cid in client_ids for inv in self._open[cid]]
+        found.sort(key=lambda inv: (inv.issued_on, inv.id))  # each client's list is in order already
         return found
 
     def settled(self, client_ids: Iterable[int], number: int) -> list[OpenInvoice]:

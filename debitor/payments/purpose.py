@@ -46,6 +46,9 @@ class InvoiceRef:
     on: date | None = None
     year: int | None = None  # from a "/2026"-style affix, else from the date, else None
 
+    def __reduce__(self):  # pickled by value: the dataclass default goes through fields() per object
+        return InvoiceRef, (self.number, self.raw, self.span, self.on, self.year)
+
 
 @dataclass(frozen=True, slots=True)
 class PurposeRefs:
@@ -57,6 +60,10 @@ class PurposeRefs:
     invoice_like: tuple[InvoiceRef, ...] = ()  # счёт-фактура / УПД / bare "№ 42": weaker evidence
     credit_notes: tuple[InvoiceRef, ...] = ()  # "К-7"
     acts: tuple[str, ...] = ()
+
+    def __reduce__(self):  # the import's reader process sends 100 000 of them over a pipe
+        return PurposeRefs, (self.invoices, self.contracts, self.vat_kopecks, self.no_vat, self.amounts_kopecks,
+                             self.invoice_like, self.credit_notes, self.acts)  # fmt: skip
 
 
 _EMPTY = PurposeRefs()
