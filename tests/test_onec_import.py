@@ -484,3 +484,86 @@ def test_an_invoice_closed_by_someone_else_meanwhile_stops_the_import(org, monke
     assert st.state == StatementState.FAILED
     assert "import it again" in st.error["message"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 0
+
+
+def _needs_postgres() -> None:
+    from tests.conftest import is_postgres
+
+    if not is_postgres():
+        if os.environ.get("CI"):
+            pytest.fail("CI must run this test on PostgreSQL (set DATABASE_URL)")
+        pytest.skip("needs PostgreSQL: the bulk writer (COPY, foreign keys checked per set) is PostgreSQL's")
+
+
+def _dangling() -> dict[str, int]:
+    """Rows of the import's tables whose foreign key points at nothing, per column."""
+    out = {}
+    for table in (Payment.__table__, PaymentAllocation.__table__, PaymentRefund.__table__, Event.__table__):
+        for fk in table.foreign_keys:
+            ref, col, target = fk.column.table.name, fk.parent.name, fk.column.name
+            sql = (f"SELECT count(*) FROM {table.name} t LEFT JOIN {ref} r ON r.{target} = t.{col} "
+                   f"WHERE t.{col} IS NOT NULL AND r.{target} IS NULL")  # fmt: skip
+            out[f"{table.name}.{col}"] = db.session.scalar(sa.text(sql))
+    return out
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("per_set", [True, False])
+def test_references_checked_per_set_or_per_row_import_the_same(org, monkeypatch, per_set):
+    """A superuser's import turns PostgreSQL's per-row foreign-key triggers off and checks each COPY's
+    references in one statement; with the triggers on the same rows are written, and either way every
+    reference resolves (an agency paying a sub-client's invoice, an unknown payer, a refund)."""
+    _needs_postgres()
+    from debitor.payments.bulk import PostgresWriter
+
+    monkeypatch.setattr("debitor.payments.bulk.per_set_references_enabled", lambda: per_set)
+    seen = []
+    begin = PostgresWriter._begin
+
+    def spy(self):
+        begin(self)
+        seen.append(self.checks_references)
+
+    monkeypatch.setattr(PostgresWriter, "_begin", spy)
+    agency = f.client(org, "Агентство")
+    sub = f.client(org, "Рекламодатель", parent_id=agency.id)
+    other = f.client(org)
+    inv_sub, inv_other = _inv(org, sub, 6_000_00), _inv(org, other, 1_000_00)
+    db.session.commit()
+    st = _import(
+        statement_bytes([
+            Doc("31", "6000.00", f"за Рекламодателя по сч {inv_sub.number}", payer_inn=agency.inn),
+            Doc("32", "1500.00", f"Оплата по счету {inv_other.number}", payer_inn=other.inn),
+            Doc("33", "77.00", "Аванс", payer_inn="7707083893"),
+            Doc("34", "500.00", "Возврат переплаты", payer_inn=other.inn, incoming=False),
+        ])
+    )  # fmt: skip
+    assert seen == [per_set]
+    assert st.state == StatementState.DONE
+    assert (st.summary["matched"], st.summary["unmatched"], st.summary["outgoing"]) == (2, 1, 1)
+    events = db.session.scalars(sa.select(Event).where(Event.kind == "payment_applied").order_by(Event.id)).all()
+    assert [(e.client_id, e.invoice_id) for e in events] == [(sub.id, inv_sub.id), (other.id, inv_other.id)]
+    assert _payment(doc_number="32").refunded_kopecks == 500_00
+    assert set(_dangling().values()) == {0}
+
+
+@pytest.mark.postgres
+def test_a_reference_to_a_row_that_is_not_there_fails_the_import_whole(org, monkeypatch):
+    """With the triggers off the writer's own check stands in for them: a payment whose client is not
+    there (deleted meanwhile, say) stops the import, nothing is left, and the error says to run it again."""
+    _needs_postgres()
+    from debitor.payments import matching
+
+    c = f.client(org)
+    inv = _inv(org, c, 1_000_00)
+    db.session.commit()
+    monkeypatch.setattr(matching.Directory, "client_for_inn", lambda self, inn: 987_654_321 if inn else None)
+    st = _import(statement_bytes([
+        Doc("41", "1000.00", f"по счету {inv.number}", payer_inn=c.inn),
+        Doc("42", "10.00", "Аванс", payer_inn=c.inn),
+    ]))  # fmt: skip
+    assert st.state == StatementState.FAILED and "import it again" in st.error["message"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 0
+    assert not db.session.scalars(sa.select(Event).where(Event.payment_id.is_not(None))).all()
+    db.session.refresh(inv)
+    assert inv.paid_kopecks == 0

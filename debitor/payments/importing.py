@@ -32,7 +32,7 @@ from debitor.db import BLOB_SLICE, blob_length, blob_slice, db, utcnow
 from debitor.onec.parser import StatementError
 from debitor.orgs.models import BankAccount
 from debitor.orgs.services import default_organisation
-from debitor.payments.bulk import InvoicesChanged, PostgresWriter, SessionSink
+from debitor.payments.bulk import InvoicesChanged, PostgresWriter, ReferenceMissing, SessionSink
 from debitor.payments.matching import Book, Directory, Facts, Proposal, Reason, propose
 from debitor.payments.models import (
     BankStatement,
@@ -232,6 +232,12 @@ class Importer:
             raise ImportRefused(
                 N_("Invoices this statement pays were changed by someone else during the import; nothing was "
                    "imported: import it again"),
+            ) from exc  # fmt: skip
+        except ReferenceMissing as exc:
+            self._stop()
+            raise ImportRefused(
+                N_("A client, invoice or payment this statement refers to was deleted during the import; nothing "
+                   "was imported: import it again"),
             ) from exc  # fmt: skip
         except BaseException:
             self._stop()
