@@ -31,6 +31,8 @@ import io
 import operator
 import queue
 import threading
+from datetime import date, datetime
+from typing import NamedTuple
 
 import orjson
 import sqlalchemy as sa
@@ -38,7 +40,8 @@ from psycopg.types.json import Json
 
 from debitor.db import db
 from debitor.invoices.models import Invoice
-from debitor.payments.models import BankStatement
+from debitor.payments.models import BankStatement, Direction, Payment, PaymentState
+from debitor.payments.reading import DOC_COLUMNS
 
 DELTA_SQL = (
     "UPDATE invoices SET paid_kopecks = paid_kopecks + v.delta, "
@@ -47,6 +50,21 @@ DELTA_SQL = (
     "FROM unnest(%s::integer[], %s::bigint[], %s::date[]) AS v(id, delta, paid_on) "
     "WHERE invoices.id = v.id AND invoices.state IN ('issued', 'partially_paid')"
 )
+
+
+class Decided(NamedTuple):
+    """What the import decided for a payment: the row's columns besides the document's own."""
+
+    client_id: int | None
+    state: str = PaymentState.UNMATCHED.value
+    applied: int = 0
+    confidence: int | None = None
+    reasons: list | tuple = ()
+
+
+# a payment's columns in the import's COPY: its id, whose and which statement's, the document's own, the decision
+PAYMENT_COLUMNS = ("id", "organisation_id", "statement_id", *DOC_COLUMNS, "client_id", "state", "applied_kopecks",
+                   "match_confidence", "match_reasons", "created_at")  # fmt: skip
 
 
 class InvoicesChanged(Exception):
@@ -90,6 +108,21 @@ class SessionSink:
             return list(db.session.execute(stmt, rows).scalars())
         db.session.execute(table.insert(), rows)
         return []
+
+    def insert_payments(self, org_id: int, statement_id: int, now: datetime, payments: list) -> list[int]:
+        """(document's columns as CSV, Decided) -> the new payments' ids, in order."""
+        rows = []
+        for columns, d in payments:
+            row = dict(zip(DOC_COLUMNS, next(csv.reader([columns])), strict=True))
+            row.update(
+                statement_line=int(row["statement_line"]), amount_kopecks=int(row["amount_kopecks"]),
+                received_on=date.fromisoformat(row["received_on"]), doc_date=date.fromisoformat(row["doc_date"]),
+                direction=Direction(row["direction"]), organisation_id=org_id, statement_id=statement_id,
+                client_id=d.client_id, state=PaymentState(d.state), applied_kopecks=d.applied,
+                match_confidence=d.confidence, match_reasons=list(d.reasons), created_at=now,
+            )  # fmt: skip
+            rows.append(row)
+        return self.insert(Payment.__table__, rows, with_ids=True)
 
     def add_paid(self, deltas: list[tuple[int, int, object]]) -> None:
         """(invoice id, kopecks added, the day it was settled)."""
@@ -162,22 +195,51 @@ class PostgresWriter:
 
     # what the importer calls
 
+    def _ids(self, table: sa.Table, n: int) -> list[int]:
+        """``n`` new ids (sequences are outside transactions: the reading session may draw them)."""
+        seq = f"{table.name}_id_seq"
+        return list(db.session.scalars(sa.select(sa.func.nextval(seq)).select_from(sa.func.generate_series(1, n))))
+
     def insert(self, table: sa.Table, rows: list[dict], *, with_ids: bool = False) -> list[int]:
         if not rows:
             return []
-        ids: list[int] = []
-        if with_ids:  # sequences are outside transactions: the reading session may draw them
-            seq = f"{table.name}_id_seq"
-            ids = list(
-                db.session.scalars(sa.select(sa.func.nextval(seq)).select_from(sa.func.generate_series(1, len(rows))))
-            )
+        ids = self._ids(table, len(rows)) if with_ids else []
         sql, values = copy_statement(table, rows, ids)
         references = _references(table, ["id", *rows[0]] if ids else list(rows[0]))
 
         def work() -> None:
             if self.checks_references:
-                _lock_references(self.conn, references, values)
+                _lock_references(self.conn, _wanted(references, values))
             _copy(self.conn, sql, values)
+
+        self._submit(work)
+        return ids
+
+    def insert_payments(self, org_id: int, statement_id: int, now: datetime, payments: list) -> list[int]:
+        """(document's columns as CSV, Decided) -> the new payments' ids, in order. Each line is the
+        document's CSV (made by the reader) between the columns decided here."""
+        table = Payment.__table__
+        ids = self._ids(table, len(payments))
+        at = now.isoformat()
+        lines = []
+        for pid, (columns, d) in zip(ids, payments, strict=True):
+            client = "" if d.client_id is None else d.client_id
+            confidence = "" if d.confidence is None else d.confidence
+            reasons = orjson.dumps(d.reasons).decode().replace('"', '""')
+            lines.append(f'{pid},{org_id},{statement_id},{columns},{client},{d.state},{d.applied},{confidence},'
+                         f'"{reasons}",{at}\n')  # fmt: skip
+        sql = _copy_sql(table, PAYMENT_COLUMNS)
+        known = {"organisation_id": {org_id}, "statement_id": {statement_id},
+                 "client_id": {d.client_id for _, d in payments} - {None}}  # fmt: skip
+        wanted = [(fk.parent.name, fk.column.table.name, fk.column.name, known[fk.parent.name])
+                  for fk in table.foreign_keys]  # fmt: skip
+        text = "".join(lines)
+
+        def work() -> None:
+            if self.checks_references:
+                _lock_references(self.conn, wanted)
+            with self.conn.cursor() as cur, cur.copy(sql) as copy:
+                copy.write(text)
 
         self._submit(work)
         return ids
@@ -256,12 +318,15 @@ def copy_statement(table: sa.Table, rows: list[dict], ids: list[int] | None = No
         for i, conv in converters:
             v[i] = conv(v[i])
         values.append([ids[n], *v] if ids else v)
-    all_names = ["id", *names] if ids else names
-    columns = ", ".join(f'"{n}"' for n in all_names)
+    return _copy_sql(table, ["id", *names] if ids else names), values
+
+
+def _copy_sql(table: sa.Table, names) -> str:
+    columns = ", ".join(f'"{n}"' for n in names)
     # CSV written by the csv module (C): an unquoted empty field is NULL, except in the NOT NULL columns
     # (FORCE_NOT_NULL), where it is the empty string those columns hold
-    not_null = ", ".join(f'"{n}"' for n in all_names if not table.c[n].nullable) or '"id"'
-    return f"COPY {table.name} ({columns}) FROM STDIN (FORMAT csv, FORCE_NOT_NULL ({not_null}))", values  # noqa: S608
+    not_null = ", ".join(f'"{n}"' for n in names if not table.c[n].nullable) or '"id"'
+    return f"COPY {table.name} ({columns}) FROM STDIN (FORMAT csv, FORCE_NOT_NULL ({not_null}))"  # noqa: S608
 
 
 def per_set_references_enabled() -> bool:
@@ -278,22 +343,27 @@ def _references(table: sa.Table, names: list[str]) -> list[tuple[int, str, str, 
     return out
 
 
-def _lock_references(conn, references, values: list[list]) -> None:
+def _wanted(references, values: list[list]) -> list[tuple[str, str, str, set]]:
+    """(column, referenced table, referenced column, the distinct values the rows refer to)."""
+    return [(column, target, target_column, {row[position] for row in values} - {None})
+            for position, column, target, target_column in references]  # fmt: skip
+
+
+def _lock_references(conn, wanted) -> None:
     """What the per-row foreign-key triggers do, once per column for all the rows: share-lock the referenced
     rows (FOR KEY SHARE) and make sure every one of them is there."""
     with conn.cursor() as cur:
-        for position, column, target, target_column in references:
-            wanted = {row[position] for row in values} - {None}
-            if not wanted:
+        for column, target, target_column, values in wanted:
+            if not values:
                 continue
-            array = "{" + ",".join(map(str, wanted)) + "}"  # one text: a list parameter is dumped in Python
+            array = "{" + ",".join(map(str, values)) + "}"  # one text: a list parameter is dumped in Python
             sql = (
                 f"SELECT count(*) FROM (SELECT 1 FROM {target} WHERE {target_column} = ANY(%s::bigint[]) "  # noqa: S608
                 f"FOR KEY SHARE) AS locked"
             )
             found = cur.execute(sql, (array,)).fetchone()[0]
-            if found != len(wanted):
-                raise ReferenceMissing(target, column, len(wanted) - found)
+            if found != len(values):
+                raise ReferenceMissing(target, column, len(values) - found)
 
 
 def _copy(conn, sql: str, values: list[list]) -> None:

@@ -32,19 +32,17 @@ from debitor.db import BLOB_SLICE, blob_length, blob_slice, db, utcnow
 from debitor.onec.parser import StatementError
 from debitor.orgs.models import BankAccount
 from debitor.orgs.services import default_organisation
-from debitor.payments.bulk import InvoicesChanged, PostgresWriter, ReferenceMissing, SessionSink
+from debitor.payments.bulk import Decided, InvoicesChanged, PostgresWriter, ReferenceMissing, SessionSink
 from debitor.payments.matching import Book, Directory, Facts, Proposal, Reason, propose
 from debitor.payments.models import (
     BankStatement,
-    Direction,
     Payment,
     PaymentAllocation,
-    PaymentState,
     StatementFile,
     StatementState,
 )
 from debitor.payments.purpose import extract
-from debitor.payments.reading import read_in_child, read_in_process
+from debitor.payments.reading import Prepared, read_in_child, read_in_process
 from debitor.payments.services import link_statement_refunds, state_for
 from debitor.schemas import N_
 from debitor.timeline.models import Event, Visibility
@@ -160,13 +158,6 @@ def get_progress(statement_id: int) -> dict[str, int]:
 # --- the import ---------------------------------------------------------------------------------------
 
 
-def identity(doc, direction: Direction) -> str:
-    """The bank document's identity: payer account, number, date, amount, the day it moved."""
-    moved = doc.received_on if direction == Direction.INCOMING else doc.debited_on
-    moved = moved or doc.date
-    return f"1c|{doc.payer_account}|{doc.number}|{doc.date.isoformat()}|{doc.amount_kopecks}|{moved.isoformat()}"
-
-
 def run(statement: BankStatement, source: BinaryIO | Path) -> BankStatement:
     """Import ``source`` (a file, or a stream) as ``statement`` in one transaction; the statement ends
     done or failed."""
@@ -258,8 +249,9 @@ class Importer:
         return self.reading.bytes_read if self.reading is not None else 0
 
     def _open(self):
-        """The statement as batches. A file is parsed by a child process where there are cores to spare
-        (one for it besides the importer and the database; on two cores it only competes with them)."""
+        """The statement as batches. A file is parsed by a child process where there is a second core: its
+        parsing, purpose reading and CSV writing then run beside the importer's matching instead of
+        before it (measured on two cores: the import's own process is what bounds it)."""
         ours = set(self.accounts)
         stream = self.source
         if isinstance(self.source, Path):
@@ -267,7 +259,7 @@ class Importer:
                 self.reading, batches, self.child = read_in_child(self.source, ours, BATCH)
                 return self.reading, batches
             stream = self._file = self.source.open("rb")
-        self.reading, batches = read_in_process(stream, BATCH)
+        self.reading, batches = read_in_process(stream, ours, BATCH)
         return self.reading, batches
 
     def _run(self) -> BankStatement:
@@ -316,62 +308,48 @@ class Importer:
             if self.is_pg:  # one import per organisation at a time: two overlapping statements never race
                 db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(7_300_000 + org_id)))
 
-    def _direction(self, doc) -> Direction:
-        if doc.payee_account in self.accounts:
-            return Direction.INCOMING
-        if doc.payer_account in self.accounts:
-            return Direction.OUTGOING
-        raise ImportRefused(
-            N_("Document № %(number)s of %(date)s is neither to nor from an account of ours (%(payer)s → %(payee)s)"),
-            {"number": doc.number, "date": doc.date.strftime("%d.%m.%Y"), "payer": doc.payer_account or "—",
-             "payee": doc.payee_account or "—"},
-            line=doc.line,
-        )  # fmt: skip
-
-    def _batch(self, docs: list) -> None:
-        """One batch of (document, its purpose's invoice references — None for money going out)."""
+    def _batch(self, docs: list[Prepared]) -> None:
+        """One batch of prepared documents (``payments.reading``)."""
         if not docs:
             return
-        rows = []
-        given = {}
-        for doc, doc_refs in docs:
-            direction = self._direction(doc)
-            account = doc.payee_account if direction == Direction.INCOMING else doc.payer_account
-            self._set_org(self.accounts[account])
-            if self.accounts[account] != self.org_id:
+        for doc in docs:
+            if doc.direction is None:
+                number, on, payer, payee = doc.where
+                raise ImportRefused(
+                    N_("Document № %(number)s of %(date)s is neither to nor from an account of ours "
+                       "(%(payer)s → %(payee)s)"),
+                    {"number": number, "date": on.strftime("%d.%m.%Y"), "payer": payer or "—", "payee": payee or "—"},
+                    line=doc.line,
+                )  # fmt: skip
+            self._set_org(self.accounts[doc.account])
+            if self.accounts[doc.account] != self.org_id:
                 raise ImportRefused(
                     N_("The statement mixes accounts of different organisations"), line=doc.line, key="РасчСчет"
                 )
-            self.summary["documents"] += 1
-            self.totals[account][0 if direction == Direction.INCOMING else 1] += doc.amount_kopecks
-            key = identity(doc, direction)
-            rows.append((doc, direction, account, key))
-            if direction == Direction.INCOMING:
-                given[key] = doc_refs
-        keys = [key for *_, key in rows]
-        existing = self._known_keys(keys)
+            self.totals[doc.account][0 if doc.direction == "incoming" else 1] += doc.amount
+        self.summary["documents"] += len(docs)
+        existing = self._known_keys([doc.key for doc in docs])
         fresh = []
-        for doc, direction, account, key in rows:
-            if key in existing or key in self.seen:
+        for doc in docs:
+            if doc.key in existing or doc.key in self.seen:
                 self.summary["duplicates_skipped"] += 1
                 continue
-            self.seen.add(key)
-            fresh.append((doc, direction, account, key))
-        inns = [d.payer_inn if dr == Direction.INCOMING else d.payee_inn for d, dr, *_ in fresh]
-        self.directory.prefetch(inns)
-        clients = {self.directory.client_for_inn(i) for i in inns} - {None}
+            self.seen.add(doc.key)
+            fresh.append(doc)
+        self.directory.prefetch(doc.inn for doc in fresh)
+        clients = {self.directory.client_for_inn(doc.inn) for doc in fresh} - {None}
         self.book.prefetch(c for cid in clients for c in self.directory.group(cid))
         refs = {}
-        for doc, direction, _account, key in fresh:
-            if direction == Direction.INCOMING:  # read by the reader; here only if it could not tell
-                refs[key] = given[key] or extract(
-                    doc.purpose, default_year=(doc.received_on or doc.date).year, free_amounts=False
-                )
         lookup: set[int] = set()  # numbers named that are not the payer's open invoices: paid, another's, none
-        for doc, direction, _account, key in fresh:
-            if direction == Direction.INCOMING and refs[key].invoices:
-                numbers = [ref.number for ref in refs[key].invoices]
-                cid = self.directory.client_for_inn(doc.payer_inn)
+        for doc in fresh:
+            if doc.direction != "incoming":
+                continue
+            found = refs[doc.key] = doc.refs or extract(
+                doc.purpose, default_year=doc.received_on.year, free_amounts=False
+            )  # read by the reader process, or here only for documents not seen before
+            if found.invoices:
+                numbers = [ref.number for ref in found.invoices]
+                cid = self.directory.client_for_inn(doc.inn)
                 lookup |= set(numbers) if cid is None else self.book.unresolved(self.directory.group(cid), numbers)
         self.book.prefetch_numbers(lookup)
         self._write(fresh, refs)
@@ -384,53 +362,27 @@ class Importer:
                 return {k for (k,) in cur.execute(KNOWN_KEYS_SQL, ("\n".join(keys),))}
         return set(db.session.scalars(sa.select(Payment.external_key).where(Payment.external_key.in_(keys))))
 
-    def _write(self, fresh: list, refs: dict) -> None:
+    def _write(self, fresh: list[Prepared], refs: dict) -> None:
         payments, plans = [], []
-        now = utcnow()
-        for doc, direction, account, key in fresh:
-            incoming = direction == Direction.INCOMING
-            row = {
-                "organisation_id": self.org_id,
-                "external_key": key,
-                "source": "onec",
-                "direction": direction,
-                "our_account": account,
-                "statement_id": self.statement.id,
-                "statement_line": doc.line,
-                "received_on": (doc.received_on if incoming else doc.debited_on) or doc.date,
-                "amount_kopecks": doc.amount_kopecks,
-                "applied_kopecks": 0,
-                "currency": "RUB",
-                "payer_name": (doc.payer_name if incoming else doc.payee_name)[:300],
-                "payer_inn": (doc.payer_inn if incoming else doc.payee_inn)[:12],
-                "payer_account": (doc.payer_account if incoming else doc.payee_account)[:20],
-                "payer_bik": (doc.payer_bik if incoming else doc.payee_bik)[:9],
-                "doc_number": doc.number[:40],
-                "doc_date": doc.date,
-                "purpose": doc.purpose,
-                "state": PaymentState.UNMATCHED,
-                "client_id": None,
-                "match_confidence": None,
-                "match_reasons": [],
-                "created_at": now,
-            }
+        for doc in fresh:
             plan = None
-            if not incoming:
-                self.summary["outgoing"] += 1
-                self.summary["outgoing_kopecks"] += doc.amount_kopecks
-                row["client_id"] = self.directory.client_for_inn(row["payer_inn"])
-            else:
+            if doc.direction == "incoming":
                 self.summary["incoming"] += 1
-                self.summary["incoming_kopecks"] += doc.amount_kopecks
-                plan = self._match(row, refs[key])
-            payments.append(row)
+                self.summary["incoming_kopecks"] += doc.amount
+                plan, decided = self._match(doc, refs[doc.key])
+            else:
+                self.summary["outgoing"] += 1
+                self.summary["outgoing_kopecks"] += doc.amount
+                decided = Decided(self.directory.client_for_inn(doc.inn))
+            payments.append((doc.columns, decided))
             plans.append(plan)
         if not payments:
             return
-        ids = self.sink.insert(Payment.__table__, payments, with_ids=True)
+        now = utcnow()
+        ids = self.sink.insert_payments(self.org_id, self.statement.id, now, payments)
         # The payment row itself records its arrival (statement, line, time); the timeline gets what it did.
         allocations, events, added = [], [], defaultdict(int)
-        for pid, row, plan in zip(ids, payments, plans, strict=True):
+        for pid, doc, plan in zip(ids, fresh, plans, strict=True):
             if plan is None:
                 continue
             for inv, amount in plan.allocations:
@@ -442,7 +394,7 @@ class Importer:
                     {"occurred_at": now, "kind": "payment_applied", "visibility": Visibility.CLIENT,
                      "client_id": inv.client_id, "invoice_id": inv.id, "payment_id": pid,
                      "data": {"amount": amount, "reason": "auto", "confidence": plan.confidence,
-                              "payment_date": row["received_on"].isoformat()}}
+                              "payment_date": doc.received_on.isoformat()}}
                 )  # fmt: skip
         # invoices first: the allocations' and events' foreign-key checks then find rows this transaction
         # has already updated, instead of share-locking rows it is about to update
@@ -450,34 +402,30 @@ class Importer:
         self.sink.insert(PaymentAllocation.__table__, allocations)
         self.sink.insert(Event.__table__, events)
 
-    def _match(self, row: dict, refs) -> Proposal | None:
-        facts = Facts(row["amount_kopecks"], row["currency"], row["payer_inn"], row["purpose"], row["received_on"])
+    def _match(self, doc: Prepared, refs) -> tuple[Proposal | None, Decided]:
+        """The best proposal if it is to be applied now, and what the payment's row records."""
+        facts = Facts(doc.amount, "RUB", doc.inn, "", doc.received_on)
         proposals = propose(facts, self.directory, self.book, refs)
-        known = self.directory.client_for_inn(row["payer_inn"])
-        row["client_id"] = known
+        known = self.directory.client_for_inn(doc.inn)
         if not proposals:
             self.summary["unmatched"] += 1
-            row["match_reasons"] = [r.as_dict() for r in _unknown_reasons(facts, refs)]
-            return None
+            return None, Decided(known, reasons=[r.as_dict() for r in _unknown_reasons(facts, refs)])
         best = proposals[0]
-        row["match_confidence"] = best.confidence
-        row["match_reasons"] = [r.as_dict() for r in best.reasons]
+        reasons = [r.as_dict() for r in best.reasons]
         if best.confidence < self.threshold:
             self.summary["partially_matched"] += 1  # to the clerk's queue, with suggestions
-            return None
+            return None, Decided(known, confidence=best.confidence, reasons=reasons)
         self.summary["matched"] += 1
-        row["client_id"] = best.client_id
         applied = 0
         for inv, amount in best.allocations:
             self.book.pay(inv, amount)
             applied += amount
             if inv.state == "paid":
-                self.paid_on[inv.id] = row["received_on"]
-        row["applied_kopecks"] = applied
-        row["state"] = state_for(row["amount_kopecks"], applied)
+                self.paid_on[inv.id] = doc.received_on
         if best.credit:
             self.summary["credit_kopecks"] += best.credit
-        return best
+        state = state_for(doc.amount, applied)
+        return best, Decided(best.client_id, state.value, applied, best.confidence, reasons)
 
     def _check_sections(self, sections) -> list[dict]:
         """The bank's own totals against the documents; each disagreement is a warning naming the line."""

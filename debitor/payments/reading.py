@@ -1,23 +1,25 @@
-"""Reading a statement for the import: documents in batches, each incoming one with the invoice
-references of its purpose already read.
+"""Reading a statement for the import: documents in batches, prepared for the importer (``Prepared``):
+direction, identity, the payment columns a document fills by itself already as CSV for COPY, and for an
+incoming one the invoice references of its purpose.
 
 ``read_in_process`` parses in the importer's own thread and leaves the purposes to the importer (which
 reads only those of documents it has not recorded before). ``read_in_child`` forks a process that opens
-the file, parses it and reads the purposes, and hands the batches over a pipe: on a machine with more
-than one core the parsing and the purpose reading (about a third of an import's Python time) then run
-beside the matching and the writing instead of before them. The child only reads the file; it never
-touches the database or the app. Errors come back as the parser's own ``StatementError`` with their
-line and key.
+the file, parses it, reads the purposes and writes the CSV, and hands the batches over a pipe as plain
+tuples: the import's own process, whose Python work (matching, the bulk writer) bounds an import even on
+two cores, then does only what needs the database. The child only reads the file; it never touches the
+database or the app. Errors come back as the parser's own ``StatementError`` with their line and key.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import multiprocessing
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
@@ -38,31 +40,78 @@ class Reading:
     sha256: str = ""  # of the whole file, once read to its end
 
 
-class Brief(NamedTuple):
-    """What the importer reads of a document, as it crosses the pipe from the reader process: a tuple
-    pickles in C, where the parser's dataclass (every key, as written) costs several times the parsing."""
+# The payment columns a bank document fills by itself, in the order of its CSV text (``Prepared.columns``);
+# the importer adds the id, organisation, statement and what matching decided.
+DOC_COLUMNS = (
+    "external_key", "source", "direction", "our_account", "statement_line", "received_on", "amount_kopecks",
+    "currency", "payer_name", "payer_inn", "payer_account", "payer_bik", "doc_number", "doc_date", "purpose",
+)  # fmt: skip
+
+
+class Prepared(NamedTuple):
+    """A document as the importer needs it, made where the file is read (in the reader process, if any):
+    its direction and identity, and its own payment columns already as one CSV line for COPY, so that the
+    importer's process (whose Python work bounds an import) only adds what matching decides. A plain
+    tuple: it crosses the pipe cheaply."""
 
     line: int
-    number: str
-    date: object
-    amount_kopecks: int
-    payer_account: str
-    payer_inn: str
-    payer_name: str
-    payer_bik: str
-    debited_on: object
-    payee_account: str
-    payee_inn: str
-    payee_name: str
-    payee_bik: str
-    received_on: object
-    purpose: str
+    direction: str | None  # "incoming", "outgoing", None: neither to nor from an account of ours
+    account: str  # ours
+    key: str  # the bank document's identity (``identity``)
+    amount: int
+    inn: str  # the counterparty's
+    received_on: date  # or debited on: the day the money moved
+    refs: object  # the purpose's invoice references (PurposeRefs); None when not read yet
+    purpose: str | None  # for reading the references later; None once read
+    columns: str  # DOC_COLUMNS as CSV, without the line end
+    where: tuple | None  # (number, date, payer account, payee account) to name a document of nobody's
 
 
-def brief(doc) -> Brief:
-    return Brief(doc.line, doc.number, doc.date, doc.amount_kopecks, doc.payer_account, doc.payer_inn, doc.payer_name,
-                 doc.payer_bik, doc.debited_on, doc.payee_account, doc.payee_inn, doc.payee_name, doc.payee_bik,
-                 doc.received_on, doc.purpose)  # fmt: skip
+def identity(doc, incoming: bool) -> str:
+    """The bank document's identity: payer account, number, date, amount, the day it moved."""
+    moved = (doc.received_on if incoming else doc.debited_on) or doc.date
+    return f"1c|{doc.payer_account}|{doc.number}|{doc.date.isoformat()}|{doc.amount_kopecks}|{moved.isoformat()}"
+
+
+class _Columns:
+    """One document's DOC_COLUMNS as a CSV line, by the csv module (quotes, commas, line breaks)."""
+
+    def __init__(self) -> None:
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, lineterminator="")
+
+    def __call__(self, values) -> str:
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        self.writer.writerow(values)
+        return self.buffer.getvalue()
+
+
+def prepare(doc, ours: set[str], columns: _Columns, *, read_purpose: bool) -> Prepared:
+    if doc.payee_account in ours:
+        direction, incoming, account = "incoming", True, doc.payee_account
+    elif doc.payer_account in ours:
+        direction, incoming, account = "outgoing", False, doc.payer_account
+    else:
+        where = (doc.number, doc.date, doc.payer_account, doc.payee_account)
+        return Prepared(doc.line, None, "", "", 0, "", doc.date, None, None, "", where)
+    key = identity(doc, incoming)
+    moved = (doc.received_on if incoming else doc.debited_on) or doc.date
+    if incoming:
+        name, inn, their_account, bik = doc.payer_name, doc.payer_inn, doc.payer_account, doc.payer_bik
+    else:
+        name, inn, their_account, bik = doc.payee_name, doc.payee_inn, doc.payee_account, doc.payee_bik
+    inn = inn[:12]
+    text = columns((key, "onec", direction, account, doc.line, moved, doc.amount_kopecks, "RUB", name[:300], inn,
+                    their_account[:20], bik[:9], doc.number[:40], doc.date, doc.purpose))  # fmt: skip
+    refs = purpose = None
+    if not incoming:
+        pass
+    elif read_purpose:
+        refs = extract(doc.purpose, default_year=moved.year, free_amounts=False)
+    else:
+        purpose = doc.purpose
+    return Prepared(doc.line, direction, account, key, doc.amount_kopecks, inn, moved, refs, purpose, text, None)
 
 
 def _drain(counting: Counting) -> None:
@@ -91,18 +140,14 @@ class Counting(io.RawIOBase):
 
 
 def _batches(
-    reader: StatementReader, counting: Counting, ours: set[str] | None, size: int
-) -> Iterator[tuple[list, int]]:
-    """(batch of (document, purpose references or None), bytes read so far). Without ``ours`` no
-    purpose is read here: the importer reads those of the documents it has not seen before."""
+    reader: StatementReader, counting: Counting, ours: set[str], size: int, *, read_purposes: bool
+) -> Iterator[tuple[list[Prepared], int]]:
+    """(batch of prepared documents, bytes read so far). Without ``read_purposes`` the importer reads the
+    purposes itself, only of the documents it has not seen before."""
     batch: list = []
+    columns = _Columns()
     for doc in reader:
-        refs = None
-        if ours is not None and doc.payee_account in ours:  # incoming: its purpose may name invoices
-            refs = extract(doc.purpose, default_year=(doc.received_on or doc.date).year, free_amounts=False)
-        if ours is not None:  # going over a pipe: only what the importer reads
-            doc = brief(doc)
-        batch.append((doc, refs))
+        batch.append(prepare(doc, ours, columns, read_purpose=read_purposes))
         if len(batch) >= size:
             yield batch, counting.count
             batch = []
@@ -110,13 +155,13 @@ def _batches(
         yield batch, counting.count
 
 
-def read_in_process(stream: BinaryIO, size: int) -> tuple[Reading, Iterator[tuple[list, int]]]:
+def read_in_process(stream: BinaryIO, ours: set[str], size: int) -> tuple[Reading, Iterator[tuple[list, int]]]:
     counting = Counting(stream)
     reader = StatementReader(counting)
     reading = Reading(reader.header, reader.encoding)
 
     def batches():
-        yield from _batches(reader, counting, None, size)
+        yield from _batches(reader, counting, ours, size, read_purposes=False)
         reading.warnings, reading.sections, reading.finished = reader.warnings, reader.sections, reader.finished
         _drain(counting)
         reading.bytes_read, reading.sha256 = counting.count, counting.hash.hexdigest()
@@ -130,7 +175,7 @@ def _child(path: str, ours: set[str], size: int, conn) -> None:
             counting = Counting(f)
             reader = StatementReader(counting)
             conn.send(("header", reader.header, reader.encoding))
-            for batch, read in _batches(reader, counting, ours, size):
+            for batch, read in _batches(reader, counting, ours, size, read_purposes=True):
                 conn.send(("batch", batch, read))
             _drain(counting)
             end = (reader.warnings, reader.sections, reader.finished, counting.count, counting.hash.hexdigest())
