@@ -567,3 +567,28 @@ def test_a_reference_to_a_row_that_is_not_there_fails_the_import_whole(org, monk
     assert not db.session.scalars(sa.select(Event).where(Event.payment_id.is_not(None))).all()
     db.session.refresh(inv)
     assert inv.paid_kopecks == 0
+
+
+def test_a_statement_whose_period_is_known_is_read_in_process(org, tmp_path, monkeypatch):
+    """The reader process reads every purpose; the importer's thread only those of new documents. A file
+    for a period that already has payments (overlapping, or the same statement again) goes the second way."""
+    from debitor.payments import importing
+
+    c = f.client(org)
+    inv = _inv(org, c, 1_000_00)
+    db.session.commit()
+    monkeypatch.setattr("debitor.payments.importing.os.cpu_count", lambda: 2)
+    children = []
+    real = importing.read_in_child
+
+    def spy(*args):
+        children.append(args[0])
+        return real(*args)
+
+    monkeypatch.setattr(importing, "read_in_child", spy)
+    path = tmp_path / "s.txt"
+    path.write_bytes(statement_bytes([Doc("51", "1000.00", f"по счету {inv.number}", payer_inn=c.inn)]))
+    first = import_path(path)
+    again = import_path(path)
+    assert children == [path]
+    assert first.summary["matched"] == 1 and again.summary["duplicates_skipped"] == 1

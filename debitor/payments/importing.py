@@ -29,7 +29,7 @@ from flask import current_app
 
 from debitor import jobrows
 from debitor.db import BLOB_SLICE, blob_length, blob_slice, db, utcnow
-from debitor.onec.parser import StatementError
+from debitor.onec.parser import StatementError, StatementReader
 from debitor.orgs.models import BankAccount
 from debitor.orgs.services import default_organisation
 from debitor.payments.bulk import Decided, InvoicesChanged, PostgresWriter, ReferenceMissing, SessionSink
@@ -255,12 +255,29 @@ class Importer:
         ours = set(self.accounts)
         stream = self.source
         if isinstance(self.source, Path):
-            if (os.cpu_count() or 1) > CHILD_READER_MIN_CORES - 1:
+            if (os.cpu_count() or 1) > CHILD_READER_MIN_CORES - 1 and not self._seen_period(self.source):
                 self.reading, batches, self.child = read_in_child(self.source, ours, BATCH)
                 return self.reading, batches
             stream = self._file = self.source.open("rb")
         self.reading, batches = read_in_process(stream, ours, BATCH)
         return self.reading, batches
+
+    def _seen_period(self, path: Path) -> bool:
+        """Whether payments to or from the statement's accounts are recorded for its period already (an
+        overlapping statement, the same one again): then the file is read in this thread, which reads the
+        purposes of new documents only, where the reader process reads them all."""
+        try:
+            with path.open("rb") as f:
+                header = StatementReader(f).header
+        except StatementError:
+            return False  # the import reports it, with its line
+        accounts = [a for a in header.accounts if a in self.accounts]
+        if not accounts or header.date_from is None or header.date_to is None:
+            return False
+        q = sa.select(Payment.id).where(
+            Payment.our_account.in_(accounts), Payment.received_on.between(header.date_from, header.date_to)
+        )
+        return db.session.scalar(q.limit(1)) is not None
 
     def _run(self) -> BankStatement:
         self.accounts = dict(db.session.execute(sa.select(BankAccount.account, BankAccount.organisation_id)).all())
