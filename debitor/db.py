@@ -113,6 +113,14 @@ def in_values(column: sa.ColumnElement, values) -> sa.ColumnElement[bool]:
     return column.in_(values)
 
 
+def psycopg_connection():
+    """The session's own psycopg connection (in its transaction) on PostgreSQL, for COPY and array queries
+    that bulk work needs; None on another database."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    return db.session.connection().connection.dbapi_connection
+
+
 BLOB_SLICE = 1 << 20
 
 

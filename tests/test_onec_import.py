@@ -516,7 +516,7 @@ def test_references_checked_per_set_or_per_row_import_the_same(org, monkeypatch,
     _needs_postgres()
     from debitor.payments.bulk import PostgresWriter
 
-    monkeypatch.setattr("debitor.payments.bulk.per_set_references_enabled", lambda: per_set)
+    monkeypatch.setattr(PostgresWriter, "per_set_references", per_set)
     seen = []
     begin = PostgresWriter._begin
 

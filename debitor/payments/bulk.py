@@ -38,7 +38,7 @@ import orjson
 import sqlalchemy as sa
 from psycopg.types.json import Json
 
-from debitor.db import db
+from debitor.db import db, psycopg_connection
 from debitor.invoices.models import Invoice
 from debitor.payments.models import BankStatement, Direction, Payment, PaymentState
 from debitor.payments.reading import DOC_COLUMNS
@@ -95,7 +95,7 @@ def _converter(column: sa.Column):
     if isinstance(column.type, sa.JSON):
         return lambda v: None if v is None else _to_json(v)
     if isinstance(column.type, sa.Enum):
-        return lambda v: getattr(v, "value", v)
+        return _plain
     return None
 
 
@@ -156,6 +156,8 @@ class SessionSink:
 
 
 class PostgresWriter:
+    per_set_references = True  # where the role may; tests turn it off to compare with the per-row triggers
+
     def __init__(self, engine: sa.Engine) -> None:
         self._pooled = engine.raw_connection()
         self.conn = self._pooled.dbapi_connection
@@ -171,7 +173,7 @@ class PostgresWriter:
         with self.conn.cursor() as cur:
             superuser, version = cur.execute(SUPERUSER_SQL).fetchone()
             allowed = superuser or (version >= 150000 and cur.execute(GRANTED_SQL).fetchone()[0])
-            if allowed and per_set_references_enabled():
+            if allowed and self.per_set_references:
                 cur.execute("SET LOCAL session_replication_role = replica")
                 self.checks_references = True
 
@@ -225,7 +227,7 @@ class PostgresWriter:
         for pid, (columns, d) in zip(ids, payments, strict=True):
             client = "" if d.client_id is None else d.client_id
             confidence = "" if d.confidence is None else d.confidence
-            reasons = orjson.dumps(d.reasons).decode().replace('"', '""')
+            reasons = _to_json(d.reasons).replace('"', '""')
             lines.append(f'{pid},{org_id},{statement_id},{columns},{client},{d.state},{d.applied},{confidence},'
                          f'"{reasons}",{at}\n')  # fmt: skip
         sql = _copy_sql(table, PAYMENT_COLUMNS)
@@ -238,8 +240,7 @@ class PostgresWriter:
         def work() -> None:
             if self.checks_references:
                 _lock_references(self.conn, wanted)
-            with self.conn.cursor() as cur, cur.copy(sql) as copy:
-                copy.write(text)
+            _copy_text(self.conn, sql, text)
 
         self._submit(work)
         return ids
@@ -329,11 +330,6 @@ def _copy_sql(table: sa.Table, names) -> str:
     return f"COPY {table.name} ({columns}) FROM STDIN (FORMAT csv, FORCE_NOT_NULL ({not_null}))"  # noqa: S608
 
 
-def per_set_references_enabled() -> bool:
-    """A switch for tests, which compare both ways of checking references."""
-    return True
-
-
 def _references(table: sa.Table, names: list[str]) -> list[tuple[int, str, str, str]]:
     """(position, column, referenced table, referenced column) of the foreign keys among ``names``."""
     out = []
@@ -369,15 +365,12 @@ def _lock_references(conn, wanted) -> None:
 def _copy(conn, sql: str, values: list[list]) -> None:
     text = io.StringIO()
     csv.writer(text, lineterminator="\n").writerows(values)
+    _copy_text(conn, sql, text.getvalue())
+
+
+def _copy_text(conn, sql: str, text: str) -> None:
     with conn.cursor() as cur, cur.copy(sql) as copy:
-        copy.write(text.getvalue())
-
-
-def _raw():
-    """The session's own psycopg connection (its transaction), on PostgreSQL; else None."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return None
-    return db.session.connection().connection.dbapi_connection
+        copy.write(text)
 
 
 def insert_rows(table: sa.Table, rows: list[dict]) -> None:
@@ -385,7 +378,7 @@ def insert_rows(table: sa.Table, rows: list[dict]) -> None:
     rows in milliseconds, where an executemany of the ORM takes most of a second)."""
     if not rows:
         return
-    raw = _raw()
+    raw = psycopg_connection()
     if raw is None:
         db.session.execute(table.insert(), rows)
         return
@@ -398,7 +391,7 @@ def update_rows(table: sa.Table, rows: list[dict]) -> None:
     if not rows:
         return
     names = [n for n in rows[0] if n != "id"]
-    raw = _raw()
+    raw = psycopg_connection()
     if raw is None:
         stmt = sa.update(table).where(table.c.id == sa.bindparam("_id")).values({n: sa.bindparam(n) for n in names})
         db.session.execute(stmt, [{**{n: r[n] for n in names}, "_id": r["id"]} for r in rows])

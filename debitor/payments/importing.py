@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from debitor import jobrows
-from debitor.db import BLOB_SLICE, blob_length, blob_slice, db, utcnow
+from debitor.db import BLOB_SLICE, blob_length, blob_slice, db, psycopg_connection, utcnow
 from debitor.onec.parser import StatementError, StatementReader
 from debitor.orgs.models import BankAccount
 from debitor.orgs.services import default_organisation
@@ -36,13 +36,14 @@ from debitor.payments.bulk import Decided, InvoicesChanged, PostgresWriter, Refe
 from debitor.payments.matching import Book, Directory, Facts, Proposal, Reason, propose
 from debitor.payments.models import (
     BankStatement,
+    Direction,
     Payment,
     PaymentAllocation,
     StatementFile,
     StatementState,
 )
 from debitor.payments.purpose import extract
-from debitor.payments.reading import Prepared, read_in_child, read_in_process
+from debitor.payments.reading import CURRENCY, Prepared, read_in_child, read_in_process
 from debitor.payments.services import link_statement_refunds, state_for
 from debitor.schemas import N_
 from debitor.timeline.models import Event, Visibility
@@ -53,6 +54,14 @@ CHILD_READER_MIN_CORES = 2
 # dumped by psycopg in Python, element by element
 KNOWN_KEYS_SQL = "SELECT external_key FROM payments WHERE external_key = ANY(string_to_array(%s, E'\\n'))"
 PROGRESS_EVERY = 2000  # documents
+
+
+CHANGED_MEANWHILE = {
+    InvoicesChanged: N_("Invoices this statement pays were changed by someone else during the import; nothing was "
+                        "imported: import it again"),
+    ReferenceMissing: N_("A client, invoice or payment this statement refers to was deleted during the import; "
+                         "nothing was imported: import it again"),
+}  # fmt: skip
 
 
 class ImportRefused(Exception):
@@ -218,18 +227,9 @@ class Importer:
             statement = self._run()
             self._close()
             return statement
-        except InvoicesChanged as exc:
+        except (InvoicesChanged, ReferenceMissing) as exc:  # someone else's change meanwhile: try again
             self._stop()
-            raise ImportRefused(
-                N_("Invoices this statement pays were changed by someone else during the import; nothing was "
-                   "imported: import it again"),
-            ) from exc  # fmt: skip
-        except ReferenceMissing as exc:
-            self._stop()
-            raise ImportRefused(
-                N_("A client, invoice or payment this statement refers to was deleted during the import; nothing "
-                   "was imported: import it again"),
-            ) from exc  # fmt: skip
+            raise ImportRefused(CHANGED_MEANWHILE[type(exc)]) from exc
         except BaseException:
             self._stop()
             raise
@@ -343,7 +343,7 @@ class Importer:
                 raise ImportRefused(
                     N_("The statement mixes accounts of different organisations"), line=doc.line, key="РасчСчет"
                 )
-            self.totals[doc.account][0 if doc.direction == "incoming" else 1] += doc.amount
+            self.totals[doc.account][0 if doc.direction == Direction.INCOMING else 1] += doc.amount
         self.summary["documents"] += len(docs)
         existing = self._known_keys([doc.key for doc in docs])
         fresh = []
@@ -359,7 +359,7 @@ class Importer:
         refs = {}
         lookup: set[int] = set()  # numbers named that are not the payer's open invoices: paid, another's, none
         for doc in fresh:
-            if doc.direction != "incoming":
+            if doc.direction != Direction.INCOMING:
                 continue
             found = refs[doc.key] = doc.refs or extract(
                 doc.purpose, default_year=doc.received_on.year, free_amounts=False
@@ -373,8 +373,8 @@ class Importer:
 
     def _known_keys(self, keys: list[str]) -> set[str]:
         """Which of these bank documents are recorded already (one array parameter on PostgreSQL)."""
-        if self.is_pg:
-            raw = db.session.connection().connection.dbapi_connection
+        raw = psycopg_connection()
+        if raw is not None:
             with raw.cursor() as cur:
                 return {k for (k,) in cur.execute(KNOWN_KEYS_SQL, ("\n".join(keys),))}
         return set(db.session.scalars(sa.select(Payment.external_key).where(Payment.external_key.in_(keys))))
@@ -383,7 +383,7 @@ class Importer:
         payments, plans = [], []
         for doc in fresh:
             plan = None
-            if doc.direction == "incoming":
+            if doc.direction == Direction.INCOMING:
                 self.summary["incoming"] += 1
                 self.summary["incoming_kopecks"] += doc.amount
                 plan, decided = self._match(doc, refs[doc.key])
@@ -421,7 +421,7 @@ class Importer:
 
     def _match(self, doc: Prepared, refs) -> tuple[Proposal | None, Decided]:
         """The best proposal if it is to be applied now, and what the payment's row records."""
-        facts = Facts(doc.amount, "RUB", doc.inn, "", doc.received_on)
+        facts = Facts(doc.amount, CURRENCY, doc.inn, "", doc.received_on)
         proposals = propose(facts, self.directory, self.book, refs)
         known = self.directory.client_for_inn(doc.inn)
         if not proposals:

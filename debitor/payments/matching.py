@@ -21,7 +21,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from debitor.clients.models import Client, ClientInn
-from debitor.db import db, in_values
+from debitor.db import db, in_values, psycopg_connection
 from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind, InvoiceState
 from debitor.payments.purpose import PurposeRefs, extract
 from debitor.schemas import N_
@@ -209,11 +209,10 @@ class Book:
         for cid in wanted:
             self._open[cid] = []
             self._open_numbers[cid] = {}
-        if db.session.get_bind().dialect.name == "postgresql":  # the import's hot read: straight psycopg rows
-            sql = OPEN_SQL
-            raw = db.session.connection().connection.dbapi_connection
+        raw = psycopg_connection()
+        if raw is not None:  # the import's hot read: straight psycopg rows
             with raw.cursor() as cur:
-                for row in cur.execute(sql, (wanted,)):
+                for row in cur.execute(OPEN_SQL, (wanted,)):
                     self._add_open(self._known(OpenInvoice(*row)))
             return
         q = (

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
 from debitor.onec.parser import StatementError, StatementReader
+from debitor.payments.models import Direction
 from debitor.payments.purpose import extract
 
 
@@ -39,6 +40,9 @@ class Reading:
     bytes_read: int = 0
     sha256: str = ""  # of the whole file, once read to its end
 
+
+CURRENCY = "RUB"  # a 1C statement of a rouble account; its documents carry no currency of their own
+INCOMING, OUTGOING = Direction.INCOMING.value, Direction.OUTGOING.value  # plain str: cheap over the pipe
 
 # The payment columns a bank document fills by itself, in the order of its CSV text (``Prepared.columns``);
 # the importer adds the id, organisation, statement and what matching decided.
@@ -67,9 +71,8 @@ class Prepared(NamedTuple):
     where: tuple | None  # (number, date, payer account, payee account) to name a document of nobody's
 
 
-def identity(doc, incoming: bool) -> str:
+def identity(doc, moved: date) -> str:
     """The bank document's identity: payer account, number, date, amount, the day it moved."""
-    moved = (doc.received_on if incoming else doc.debited_on) or doc.date
     return f"1c|{doc.payer_account}|{doc.number}|{doc.date.isoformat()}|{doc.amount_kopecks}|{moved.isoformat()}"
 
 
@@ -88,29 +91,25 @@ class _Columns:
 
 
 def prepare(doc, ours: set[str], columns: _Columns, *, read_purpose: bool) -> Prepared:
+    """The document with the counterparty's side picked: the payer of money coming in, the payee of money
+    going out."""
+    refs = purpose = None
     if doc.payee_account in ours:
-        direction, incoming, account = "incoming", True, doc.payee_account
+        direction, account, moved = INCOMING, doc.payee_account, doc.received_on or doc.date
+        name, inn, their_account, bik = doc.payer_name, doc.payer_inn, doc.payer_account, doc.payer_bik
+        if read_purpose:
+            refs = extract(doc.purpose, default_year=moved.year, free_amounts=False)
+        else:
+            purpose = doc.purpose
     elif doc.payer_account in ours:
-        direction, incoming, account = "outgoing", False, doc.payer_account
+        direction, account, moved = OUTGOING, doc.payer_account, doc.debited_on or doc.date
+        name, inn, their_account, bik = doc.payee_name, doc.payee_inn, doc.payee_account, doc.payee_bik
     else:
         where = (doc.number, doc.date, doc.payer_account, doc.payee_account)
         return Prepared(doc.line, None, "", "", 0, "", doc.date, None, None, "", where)
-    key = identity(doc, incoming)
-    moved = (doc.received_on if incoming else doc.debited_on) or doc.date
-    if incoming:
-        name, inn, their_account, bik = doc.payer_name, doc.payer_inn, doc.payer_account, doc.payer_bik
-    else:
-        name, inn, their_account, bik = doc.payee_name, doc.payee_inn, doc.payee_account, doc.payee_bik
-    inn = inn[:12]
-    text = columns((key, "onec", direction, account, doc.line, moved, doc.amount_kopecks, "RUB", name[:300], inn,
+    key, inn = identity(doc, moved), inn[:12]
+    text = columns((key, "onec", direction, account, doc.line, moved, doc.amount_kopecks, CURRENCY, name[:300], inn,
                     their_account[:20], bik[:9], doc.number[:40], doc.date, doc.purpose))  # fmt: skip
-    refs = purpose = None
-    if not incoming:
-        pass
-    elif read_purpose:
-        refs = extract(doc.purpose, default_year=moved.year, free_amounts=False)
-    else:
-        purpose = doc.purpose
     return Prepared(doc.line, direction, account, key, doc.amount_kopecks, inn, moved, refs, purpose, text, None)
 
 
