@@ -592,3 +592,59 @@ def test_a_statement_whose_period_is_known_is_read_in_process(org, tmp_path, mon
     again = import_path(path)
     assert children == [path]
     assert first.summary["matched"] == 1 and again.summary["duplicates_skipped"] == 1
+
+
+def test_a_refund_returns_money_of_earlier_statements_and_its_own_oldest_first(org):
+    """The import matches its refunds in its own transaction: to the money earlier statements left (as
+    recorded) and to what this statement leaves (held in memory, such as the rest of a part-applied
+    payment), oldest first whichever it came with."""
+    c = f.client(org)
+    inv = _inv(org, c, 1_000_00)
+    db.session.commit()
+    _import(statement_bytes([Doc("60", "200.00", "Аванс", payer_inn=c.inn, on=date(2026, 3, 5))]))
+    st = _import(statement_bytes([
+        Doc("61", "1300.00", f"по счету {inv.number}", payer_inn=c.inn, on=date(2026, 3, 3)),  # 300 left over
+        Doc("62", "400.00", "Возврат переплаты", payer_inn=c.inn, incoming=False, on=date(2026, 3, 10)),
+        Doc("63", "50.00", "Аванс", payer_inn=c.inn, on=date(2026, 3, 6)),
+    ]))  # fmt: skip
+    assert st.state == StatementState.DONE
+    overpaid, earlier, small, refund = (_payment(doc_number=n) for n in ("61", "60", "63", "62"))
+    assert (overpaid.applied_kopecks, overpaid.refunded_kopecks, overpaid.state) == (1_000_00, 300_00,
+                                                                                        PaymentState.APPLIED)  # fmt: skip
+    assert (earlier.refunded_kopecks, earlier.state) == (100_00, PaymentState.PARTIALLY_APPLIED)
+    assert small.refunded_kopecks == 0
+    assert (refund.applied_kopecks, refund.state) == (400_00, PaymentState.APPLIED)
+    links = db.session.scalars(sa.select(PaymentRefund).order_by(PaymentRefund.id)).all()
+    assert [(x.payment_id, x.amount_kopecks) for x in links] == [(overpaid.id, 300_00), (earlier.id, 100_00)]
+    events = db.session.scalars(sa.select(Event).where(Event.kind == "payment_refunded").order_by(Event.id)).all()
+    assert [(e.payment_id, e.data["amount"], e.data["refund"]) for e in events] == [
+        (overpaid.id, 300_00, refund.id), (earlier.id, 100_00, refund.id)]  # fmt: skip
+    assert unapplied_credit(c.id) == 100_00 + 50_00
+
+
+@pytest.mark.postgres
+def test_money_a_refund_returns_taken_by_a_clerk_meanwhile_stops_the_import(org, monkeypatch):
+    """The import reads earlier statements' unused money without locking it and adds what its refunds take;
+    money a clerk applied in between is not overwritten: the import stops, leaves nothing, says to run it
+    again."""
+    _needs_postgres()  # SQLite lets no other writer in while the import writes
+    from debitor.payments import importing
+
+    c = f.client(org)
+    db.session.commit()
+    _import(statement_bytes([Doc("70", "500.00", "Аванс", payer_inn=c.inn, on=date(2026, 3, 1))]))
+    advance = _payment(doc_number="70")
+    real = importing.unused_money
+
+    def read_then_clerk_applies(*args, **kw):
+        found = real(*args, **kw)
+        with db.engine.begin() as other:  # the clerk's request, on its own connection
+            other.execute(sa.text("UPDATE payments SET applied_kopecks = amount_kopecks, state = 'applied' "
+                                  "WHERE id = :p"), {"p": advance.id})  # fmt: skip
+        return found
+
+    monkeypatch.setattr(importing, "unused_money", read_then_clerk_applies)
+    st = _import(statement_bytes([Doc("71", "500.00", "Возврат", payer_inn=c.inn, incoming=False)]))
+    assert st.state == StatementState.FAILED and "import it again" in st.error["message"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PaymentRefund)) == 0
+    assert db.session.scalars(sa.select(Payment.doc_number).order_by(Payment.id)).all() == ["70"]

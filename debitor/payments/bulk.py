@@ -52,6 +52,18 @@ DELTA_SQL = (
 )
 
 
+# refunds matched by an import: the refund is applied, the money it returns paid back — by the amounts the
+# import adds, and only while that much is still unused (a clerk may have applied it meanwhile)
+REFUNDED_SQL = (
+    "UPDATE payments SET applied_kopecks = applied_kopecks + v.applied, "
+    "refunded_kopecks = refunded_kopecks + v.refunded, "
+    "state = CASE WHEN applied_kopecks + v.applied + refunded_kopecks + v.refunded >= amount_kopecks "
+    "THEN 'applied' ELSE 'partially_applied' END "
+    "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS v(id, applied, refunded) "
+    "WHERE payments.id = v.id AND amount_kopecks - applied_kopecks - refunded_kopecks >= v.applied + v.refunded"
+)
+
+
 class Decided(NamedTuple):
     """What the import decided for a payment: the row's columns besides the document's own."""
 
@@ -69,6 +81,10 @@ PAYMENT_COLUMNS = ("id", "organisation_id", "statement_id", *DOC_COLUMNS, "clien
 
 class InvoicesChanged(Exception):
     """An invoice the import pays was closed (paid, cancelled) by someone else meanwhile."""
+
+
+class PaymentsChanged(Exception):
+    """Money a refund of the statement returns was applied or paid back by someone else meanwhile."""
 
 
 class ReferenceMissing(Exception):
@@ -145,6 +161,24 @@ class SessionSink:
         for ident, delta, day in deltas:  # one by one: the row count tells a closed invoice
             if db.session.execute(stmt, {"ident": ident, "delta": delta, "day": day}).rowcount != 1:
                 raise InvoicesChanged(ident)
+
+    def add_refunded(self, deltas: list[tuple[int, int, int]]) -> None:
+        """(payment id, kopecks of it applied, kopecks of it paid back) that refund matching adds."""
+        stmt = (
+            sa.update(Payment)
+            .where(Payment.id == sa.bindparam("ident"))
+            .where(Payment.unapplied_kopecks >= sa.bindparam("a") + sa.bindparam("r"))
+            .values(
+                applied_kopecks=Payment.applied_kopecks + sa.bindparam("a"),
+                refunded_kopecks=Payment.refunded_kopecks + sa.bindparam("r"),
+                state=sa.case((Payment.unapplied_kopecks <= sa.bindparam("a") + sa.bindparam("r"), "applied"),
+                              else_="partially_applied"),
+            )
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
+        for ident, applied, refunded in deltas:
+            if db.session.execute(stmt, {"ident": ident, "a": applied, "r": refunded}).rowcount != 1:
+                raise PaymentsChanged(ident)
 
     def finish(self, statement: BankStatement, values: dict) -> None:
         for key, value in values.items():
@@ -255,6 +289,19 @@ class PostgresWriter:
                 cur.execute(DELTA_SQL, (ids, amounts, days))
                 if cur.rowcount != len(ids):
                     raise InvoicesChanged(len(ids) - cur.rowcount)
+
+        self._submit(work)
+
+    def add_refunded(self, deltas: list[tuple[int, int, int]]) -> None:
+        if not deltas:
+            return
+        arrays = [list(x) for x in zip(*deltas, strict=True)]
+
+        def work() -> None:
+            with self.conn.cursor() as cur:
+                cur.execute(REFUNDED_SQL, arrays)
+                if cur.rowcount != len(deltas):
+                    raise PaymentsChanged(len(deltas) - cur.rowcount)
 
         self._submit(work)
 

@@ -32,19 +32,27 @@ from debitor.db import BLOB_SLICE, blob_length, blob_slice, db, psycopg_connecti
 from debitor.onec.parser import StatementError, StatementReader
 from debitor.orgs.models import BankAccount
 from debitor.orgs.services import default_organisation
-from debitor.payments.bulk import Decided, InvoicesChanged, PostgresWriter, ReferenceMissing, SessionSink
+from debitor.payments.bulk import (
+    Decided,
+    InvoicesChanged,
+    PaymentsChanged,
+    PostgresWriter,
+    ReferenceMissing,
+    SessionSink,
+)
 from debitor.payments.matching import Book, Directory, Facts, Proposal, Reason, propose
 from debitor.payments.models import (
     BankStatement,
     Direction,
     Payment,
     PaymentAllocation,
+    PaymentRefund,
     StatementFile,
     StatementState,
 )
 from debitor.payments.purpose import extract
 from debitor.payments.reading import CURRENCY, Prepared, read_in_child, read_in_process
-from debitor.payments.services import link_statement_refunds, state_for
+from debitor.payments.services import balance, plan_refunds, state_for, unused_money
 from debitor.schemas import N_
 from debitor.timeline.models import Event, Visibility
 
@@ -59,6 +67,8 @@ PROGRESS_EVERY = 2000  # documents
 CHANGED_MEANWHILE = {
     InvoicesChanged: N_("Invoices this statement pays were changed by someone else during the import; nothing was "
                         "imported: import it again"),
+    PaymentsChanged: N_("Payments this statement's refunds return were changed by someone else during the import; "
+                        "nothing was imported: import it again"),
     ReferenceMissing: N_("A client, invoice or payment this statement refers to was deleted during the import; "
                          "nothing was imported: import it again"),
 }  # fmt: skip
@@ -191,12 +201,6 @@ def run(statement: BankStatement, source: BinaryIO | Path) -> BankStatement:
     db.session.commit()  # the reading transaction (and its advisory lock); the writer has committed
     db.session.execute(sa.delete(StatementFile).where(StatementFile.statement_id == sid))
     db.session.commit()
-    try:  # refunds to clients: matched to the money they return; the import stands whatever happens here
-        link_statement_refunds(sid)
-        db.session.commit()
-    except Exception:  # noqa: BLE001 - the clerk still sees the advances in the queue, as before
-        db.session.rollback()
-        current_app.logger.exception("could not match the refunds of statement %s", sid)
     result = db.session.get(BankStatement, sid)
     db.session.refresh(result)
     set_progress(sid, bytes=result.bytes_read, documents=result.documents_read, done=1)
@@ -217,6 +221,8 @@ class Importer:
         self.accounts: dict[str, int] = {}
         self.org_id: int | None = None
         self.paid_on: dict[int, date] = {}  # invoice id -> the day the payment that settled it came
+        self.refunds: list[dict] = []  # money going back to clients, matched at the end (``_match_refunds``)
+        self.unused: dict[tuple[int, str], list[dict]] = {}  # (client, currency) -> its money left unapplied
         self.sink = None
 
     # the steps
@@ -227,7 +233,7 @@ class Importer:
             statement = self._run()
             self._close()
             return statement
-        except (InvoicesChanged, ReferenceMissing) as exc:  # someone else's change meanwhile: try again
+        except (InvoicesChanged, PaymentsChanged, ReferenceMissing) as exc:  # changed meanwhile: try again
             self._stop()
             raise ImportRefused(CHANGED_MEANWHILE[type(exc)]) from exc
         except BaseException:
@@ -315,6 +321,7 @@ class Importer:
                    "it looks cut off. Nothing was imported."),
             )  # fmt: skip
         warnings += mismatches
+        self._match_refunds()
         return self._finish(reader, header, warnings)
 
     def _set_org(self, org_id: int) -> None:
@@ -397,6 +404,7 @@ class Importer:
             return
         now = utcnow()
         ids = self.sink.insert_payments(self.org_id, self.statement.id, now, payments)
+        self._keep_for_refunds(ids, fresh, payments)
         # The payment row itself records its arrival (statement, line, time); the timeline gets what it did.
         allocations, events, added = [], [], defaultdict(int)
         for pid, doc, plan in zip(ids, fresh, plans, strict=True):
@@ -417,6 +425,38 @@ class Importer:
         # has already updated, instead of share-locking rows it is about to update
         self.sink.add_paid([(ident, delta, self.paid_on.get(ident)) for ident, delta in added.items()])
         self.sink.insert(PaymentAllocation.__table__, allocations)
+        self.sink.insert(Event.__table__, events)
+
+    def _keep_for_refunds(self, ids: list[int], fresh: list[Prepared], payments: list) -> None:
+        """The clients' money this batch leaves unapplied, and the refunds it brings."""
+        for pid, doc, (_, decided) in zip(ids, fresh, payments, strict=True):
+            if decided.client_id is None:
+                continue
+            incoming = doc.direction == Direction.INCOMING
+            row = balance(pid, decided.client_id, CURRENCY, doc.received_on, doc.amount, decided.applied, 0)
+            if not incoming:
+                self.refunds.append(row)
+            elif decided.applied < doc.amount:
+                self.unused.setdefault((decided.client_id, CURRENCY), []).append(row)
+
+    def _match_refunds(self) -> None:
+        """Match the statement's refunds to the money they return (``services.plan_refunds``), this
+        statement's as held in memory and earlier statements' as recorded, in the import's transaction:
+        written by amounts added, and only while that money is still unused."""
+        if not self.refunds:
+            return
+        clients = {r["client_id"] for r in self.refunds}
+        unused = unused_money(clients, lock=False, exclude_statement=self.statement.id)
+        for key, mine in self.unused.items():
+            if key[0] in clients:
+                unused[key] = sorted([*unused.get(key, ()), *mine], key=lambda b: (b["on"], b["id"]))
+        before = {b["id"]: (b["applied"], b["refunded"]) for group in unused.values() for b in group}
+        before |= {r["id"]: (0, 0) for r in self.refunds}
+        refunds = sorted(self.refunds, key=lambda r: (r["on"], r["id"]))
+        links, changed, events = plan_refunds(refunds, unused, utcnow())
+        deltas = [(i, b["applied"] - before[i][0], b["refunded"] - before[i][1]) for i, b in changed.items()]
+        self.sink.add_refunded(deltas)
+        self.sink.insert(PaymentRefund.__table__, links)
         self.sink.insert(Event.__table__, events)
 
     def _match(self, doc: Prepared, refs) -> tuple[Proposal | None, Decided]:

@@ -114,37 +114,64 @@ def unapplied_credit(client_id: int) -> int:
     return max(int(unapplied) - int(unmatched_refunds), 0)
 
 
-def link_statement_refunds(statement_id: int) -> int:
-    """After a statement's import: match its refunds (money paid back to clients) to the clients' incoming
-    money that is neither applied nor paid back yet (``link_refunds``). Returns the kopecks matched."""
-    ids = db.session.scalars(
-        sa.select(Payment.id).where(
-            Payment.statement_id == statement_id,
-            Payment.direction == Direction.OUTGOING,
-            Payment.client_id.is_not(None),
-            Payment.unapplied_kopecks > 0,
-        )
-    ).all()
-    return link_refunds(ids)
+REFUND_COLUMNS = (Payment.id, Payment.client_id, Payment.currency, Payment.received_on, Payment.amount_kopecks,
+                  Payment.applied_kopecks, Payment.refunded_kopecks)  # fmt: skip
 
 
-def _balance(row) -> dict:
-    return {"id": row.id, "on": row.received_on, "amount": row.amount_kopecks, "applied": row.applied_kopecks,
-            "refunded": row.refunded_kopecks}  # fmt: skip
+def balance(ident: int, client_id: int, currency: str, on, amount: int, applied: int, refunded: int) -> dict:
+    """A payment as refund matching works on it (``plan_refunds``); the arguments in REFUND_COLUMNS' order."""
+    return {"id": ident, "client_id": client_id, "currency": currency, "on": on, "amount": amount,
+            "applied": applied, "refunded": refunded}  # fmt: skip
+
+
+def unused_money(client_ids, *, lock: bool, exclude_statement: int | None = None) -> dict[tuple[int, str], list[dict]]:
+    """(client, currency) -> the clients' incoming payments neither applied nor paid back wholly, oldest
+    first: what refunds may return."""
+    q = (
+        sa.select(*REFUND_COLUMNS)
+        .where(in_values(Payment.client_id, client_ids), Payment.direction == Direction.INCOMING)
+        # the clerk's queue (ix_payments_queue): what is not wholly dealt with, among it what is left
+        .where(Payment.state != PaymentState.APPLIED)
+        .where(Payment.unapplied_kopecks > 0)
+        .order_by(Payment.received_on, Payment.id)
+    )
+    if exclude_statement is not None:  # an import in progress: its own payments it holds in memory
+        q = q.where(sa.or_(Payment.statement_id.is_(None), Payment.statement_id != exclude_statement))
+    out: dict[tuple[int, str], list[dict]] = {}
+    for row in db.session.execute(q.with_for_update() if lock else q):
+        out.setdefault((row.client_id, row.currency), []).append(balance(*row))
+    return out
+
+
+def plan_refunds(refunds: list[dict], unused: dict[tuple[int, str], list[dict]], now) -> tuple[list, dict, list]:
+    """Each refund (oldest first) takes its client's unused incoming money received no later than itself,
+    oldest first; what a refund cannot match stays unmatched. Changes the balances it is given and returns
+    (links, {payment id: its balance as it ends up}, timeline events)."""
+    links, events, changed = [], [], {}
+    for back in refunds:
+        for paid in unused.get((back["client_id"], back["currency"]), []):
+            take = min(paid["amount"] - paid["applied"] - paid["refunded"], back["amount"] - back["applied"])
+            if take <= 0 or paid["on"] > back["on"]:
+                continue
+            paid["refunded"] += take
+            back["applied"] += take
+            changed[paid["id"]], changed[back["id"]] = paid, back
+            links.append({"refund_id": back["id"], "payment_id": paid["id"], "amount_kopecks": take, "created_at": now})
+            data = {"amount": take, "refund": back["id"], "refund_date": back["on"].isoformat()}
+            events.append({"occurred_at": now, "kind": "payment_refunded", "visibility": Visibility.STAFF,
+                           "client_id": back["client_id"], "payment_id": paid["id"], "data": data})  # fmt: skip
+    return links, changed, events
 
 
 def link_refunds(refund_ids: list[int]) -> int:
-    """Match refunds to the money they return: each refund takes its client's unused incoming payments
-    received no later than itself, oldest first, in the refunds' own order. That money leaves the clerk's
-    queue and the client's credit; a refund bigger than what is left keeps the rest unmatched. Done in a
-    few statements whatever the number of refunds (a statement may bring thousands), with the payments
-    involved locked; safe to call again (only what is left of a refund is matched)."""
+    """Match refunds to the money they return (``plan_refunds``). That money leaves the clerk's queue and
+    the client's credit. Done in a few statements whatever the number of refunds, with the payments
+    involved locked; safe to call again (only what is left of a refund is matched). A statement import
+    matches its own refunds itself, in its transaction (``payments.importing``)."""
     if not refund_ids:
         return 0
-    cols = (Payment.id, Payment.client_id, Payment.currency, Payment.received_on, Payment.amount_kopecks,
-            Payment.applied_kopecks, Payment.refunded_kopecks)  # fmt: skip
     refunds = db.session.execute(
-        sa.select(*cols)
+        sa.select(*REFUND_COLUMNS)
         .where(in_values(Payment.id, refund_ids), Payment.direction == Direction.OUTGOING)
         .where(Payment.client_id.is_not(None), Payment.unapplied_kopecks > 0)
         .order_by(Payment.received_on, Payment.id)
@@ -152,32 +179,8 @@ def link_refunds(refund_ids: list[int]) -> int:
     ).all()
     if not refunds:
         return 0
-    balances: dict[tuple[int, str], list[dict]] = {}  # (client, currency) -> its unused payments, oldest first
-    for row in db.session.execute(
-        sa.select(*cols)
-        .where(in_values(Payment.client_id, {r.client_id for r in refunds}), Payment.direction == Direction.INCOMING)
-        # the clerk's queue (ix_payments_queue): what is not wholly dealt with, among it what is left
-        .where(Payment.state != PaymentState.APPLIED)
-        .where(Payment.unapplied_kopecks > 0)
-        .order_by(Payment.received_on, Payment.id)
-        .with_for_update()
-    ):
-        balances.setdefault((row.client_id, row.currency), []).append(_balance(row))
-    links, events, now = [], [], utcnow()
-    changed: dict[int, dict] = {}
-    for refund in refunds:
-        back = _balance(refund)
-        for paid in balances.get((refund.client_id, refund.currency), []):
-            take = min(paid["amount"] - paid["applied"] - paid["refunded"], back["amount"] - back["applied"])
-            if take <= 0 or paid["on"] > refund.received_on:
-                continue
-            paid["refunded"] += take
-            back["applied"] += take
-            changed[paid["id"]], changed[back["id"]] = paid, back  # their balances, as they end up
-            links.append({"refund_id": refund.id, "payment_id": paid["id"], "amount_kopecks": take, "created_at": now})
-            data = {"amount": take, "refund": refund.id, "refund_date": refund.received_on.isoformat()}
-            events.append({"occurred_at": now, "kind": "payment_refunded", "visibility": Visibility.STAFF,
-                           "client_id": refund.client_id, "payment_id": paid["id"], "data": data})  # fmt: skip
+    unused = unused_money({r.client_id for r in refunds}, lock=True)
+    links, changed, events = plan_refunds([balance(*r) for r in refunds], unused, utcnow())
     if not links:
         return 0
     insert_rows(PaymentRefund.__table__, links)
@@ -285,7 +288,8 @@ __all__ = [
     "apply_credit",
     "apply_payment",
     "link_refunds",
-    "link_statement_refunds",
+    "plan_refunds",
+    "unused_money",
     "remember_payer_inn",
     "unapplied_credit",
     "unapply",
