@@ -32,26 +32,25 @@ Ambiguous writing, decided here:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 __all__ = ["InvoiceRef", "PurposeRefs", "extract", "parse_amount"]
 
 
-@dataclass(frozen=True, slots=True)
-class InvoiceRef:
+class InvoiceRef(NamedTuple):
+    """An invoice number in a purpose. This and ``PurposeRefs`` are named tuples, immutable values: the
+    import's reader process sends 100 000 of them over a pipe, and a frozen dataclass costs several times
+    as much to unpickle."""
+
     number: int
     raw: str  # the number as written: "0042", "42/2026", "К-7"; always text[span[0]:span[1]]
     span: tuple[int, int]
     on: date | None = None
     year: int | None = None  # from a "/2026"-style affix, else from the date, else None
 
-    def __reduce__(self):  # pickled by value: the dataclass default goes through fields() per object
-        return InvoiceRef, (self.number, self.raw, self.span, self.on, self.year)
 
-
-@dataclass(frozen=True, slots=True)
-class PurposeRefs:
+class PurposeRefs(NamedTuple):
     invoices: tuple[InvoiceRef, ...] = ()  # in order of appearance, de-duplicated by (number, on)
     contracts: tuple[str, ...] = ()
     vat_kopecks: int | None = None
@@ -60,10 +59,6 @@ class PurposeRefs:
     invoice_like: tuple[InvoiceRef, ...] = ()  # счёт-фактура / УПД / bare "№ 42": weaker evidence
     credit_notes: tuple[InvoiceRef, ...] = ()  # "К-7"
     acts: tuple[str, ...] = ()
-
-    def __reduce__(self):  # the import's reader process sends 100 000 of them over a pipe
-        return PurposeRefs, (self.invoices, self.contracts, self.vat_kopecks, self.no_vat, self.amounts_kopecks,
-                             self.invoice_like, self.credit_notes, self.acts)  # fmt: skip
 
 
 _EMPTY = PurposeRefs()
