@@ -71,7 +71,7 @@ class Decided(NamedTuple):
     state: str = PaymentState.UNMATCHED.value
     applied: int = 0
     confidence: int | None = None
-    reasons: list | tuple = ()
+    reasons: list | tuple = ()  # matching.Reason: a dataclass, written as its fields' JSON object
 
 
 # a payment's columns in the import's COPY: its id, whose and which statement's, the document's own, the decision
@@ -102,7 +102,8 @@ GRANTED_SQL = "SELECT has_parameter_privilege(current_user, 'session_replication
 
 def _to_json(value) -> str:
     """JSON text for COPY: orjson (C) where the standard encoder took about a second of a 100 000-payment
-    import for the match reasons and event data."""
+    import for the match reasons and event data; it writes a dataclass (a match reason) as the object of
+    its fields."""
     return orjson.dumps(value).decode()
 
 
@@ -135,7 +136,7 @@ class SessionSink:
                 received_on=date.fromisoformat(row["received_on"]), doc_date=date.fromisoformat(row["doc_date"]),
                 direction=Direction(row["direction"]), organisation_id=org_id, statement_id=statement_id,
                 client_id=d.client_id, state=PaymentState(d.state), applied_kopecks=d.applied,
-                match_confidence=d.confidence, match_reasons=list(d.reasons), created_at=now,
+                match_confidence=d.confidence, match_reasons=orjson.loads(_to_json(d.reasons)), created_at=now,
             )  # fmt: skip
             rows.append(row)
         return self.insert(Payment.__table__, rows, with_ids=True)

@@ -466,9 +466,9 @@ class Importer:
         known = self.directory.client_for_inn(doc.inn)
         if not proposals:
             self.summary["unmatched"] += 1
-            return None, Decided(known, reasons=[r.as_dict() for r in _unknown_reasons(facts, refs)])
+            return None, Decided(known, reasons=_unknown_reasons(facts, refs))
         best = proposals[0]
-        reasons = [r.as_dict() for r in best.reasons]
+        reasons = best.reasons
         if best.confidence < self.threshold:
             self.summary["partially_matched"] += 1  # to the clerk's queue, with suggestions
             return None, Decided(known, confidence=best.confidence, reasons=reasons)

@@ -357,7 +357,8 @@ def _resolve(refs, candidates: list[OpenInvoice], group: set[int], book: Book, r
 
 def _allocate(amount: int, first: list[OpenInvoice], rest: list[OpenInvoice]) -> tuple[list, int]:
     left, out = amount, []
-    for inv in [*first, *(i for i in rest if i not in first)]:
+    order = [*first, *(i for i in rest if i not in first)] if first else rest
+    for inv in order:
         if left <= 0:
             break
         take = min(left, inv.outstanding)
