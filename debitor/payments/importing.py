@@ -16,6 +16,8 @@ Progress (bytes read, documents) goes to Redis while the transaction runs, for t
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import io
 import json
 import os
@@ -207,6 +209,21 @@ def run(statement: BankStatement, source: BinaryIO | Path) -> BankStatement:
     return result
 
 
+@contextlib.contextmanager
+def without_cyclic_gc():
+    """Python's cycle collector off while a statement is imported. The import keeps hundreds of thousands of
+    objects (open invoices, clients, the documents' identities) and makes no cycles; with the collector on,
+    its full passes over them took 3–4 s of a 100 000-document import's CPU. Reference counting still frees
+    everything as usual."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 class Importer:
     def __init__(self, statement: BankStatement, source: BinaryIO | Path) -> None:
         self.statement, self.source = statement, source
@@ -228,6 +245,10 @@ class Importer:
     # the steps
 
     def run(self) -> BankStatement:
+        with without_cyclic_gc():
+            return self._run_all()
+
+    def _run_all(self) -> BankStatement:
         self.sink = PostgresWriter(db.engine) if self.is_pg else SessionSink()
         try:
             statement = self._run()
