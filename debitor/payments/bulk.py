@@ -11,17 +11,6 @@ invoice is updated by the amount this import adds (``paid = paid + delta``), nev
 it read, so that a clerk's allocation made meanwhile is not lost, and only while it is still open —
 otherwise the import stops and is rolled back.
 
-Foreign keys, checked per set instead of per row. PostgreSQL checks a foreign key with a trigger that
-looks up and share-locks the referenced row, once per inserted row: half a million lookups for a
-100 000-document statement, about a third of the server's work. Where the database role may set
-``session_replication_role`` (a superuser, or on PostgreSQL 15+ a role granted ``SET ON PARAMETER
-session_replication_role``), the writer's transaction turns those per-row triggers off and does their job
-per COPY instead: for every foreign-key column of the rows it is about to insert, one statement takes the
-same ``FOR KEY SHARE`` lock on the distinct referenced rows and counts them. A reference that is missing
-fails the import, which is rolled back whole, as the trigger would have. The lock keeps the referenced rows
-from being deleted or re-keyed until the import commits, as the trigger's lock does. Nothing else in the
-writer's transaction has triggers (it inserts and updates invoices' paid amounts). Without the privilege
-the triggers run as usual.
 """
 
 from __future__ import annotations
@@ -85,19 +74,6 @@ class InvoicesChanged(Exception):
 
 class PaymentsChanged(Exception):
     """Money a refund of the statement returns was applied or paid back by someone else meanwhile."""
-
-
-class ReferenceMissing(Exception):
-    """A row the import refers to (a client, an invoice, its statement) is not there: deleted meanwhile."""
-
-    def __init__(self, table: str, column: str, missing: int):
-        super().__init__(f"{missing} value(s) of {table}.{column} refer to no row")
-        self.table, self.column, self.missing = table, column, missing
-
-
-# may this role turn per-row triggers off for its transaction (and so check references per set)?
-SUPERUSER_SQL = "SELECT rolsuper, current_setting('server_version_num')::int FROM pg_roles WHERE rolname = current_user"
-GRANTED_SQL = "SELECT has_parameter_privilege(current_user, 'session_replication_role', 'SET')"  # PostgreSQL 15+
 
 
 def _to_json(value) -> str:
@@ -191,26 +167,13 @@ class SessionSink:
 
 
 class PostgresWriter:
-    per_set_references = True  # where the role may; tests turn it off to compare with the per-row triggers
-
     def __init__(self, engine: sa.Engine) -> None:
         self._pooled = engine.raw_connection()
         self.conn = self._pooled.dbapi_connection
         self.queue: queue.Queue = queue.Queue(maxsize=8)
         self.error: BaseException | None = None
-        self.checks_references = False  # set in the thread, by the first work
         self.thread = threading.Thread(target=self._loop, name="statement-writer", daemon=True)
         self.thread.start()
-        self._submit(self._begin)
-
-    def _begin(self) -> None:
-        """Check references per set where the role may (see the module's docstring)."""
-        with self.conn.cursor() as cur:
-            superuser, version = cur.execute(SUPERUSER_SQL).fetchone()
-            allowed = superuser or (version >= 150000 and cur.execute(GRANTED_SQL).fetchone()[0])
-            if allowed and self.per_set_references:
-                cur.execute("SET LOCAL session_replication_role = replica")
-                self.checks_references = True
 
     # the thread
 
@@ -242,11 +205,8 @@ class PostgresWriter:
             return []
         ids = self._ids(table, len(rows)) if with_ids else []
         sql, values = copy_statement(table, rows, ids)
-        references = _references(table, ["id", *rows[0]] if ids else list(rows[0]))
 
         def work() -> None:
-            if self.checks_references:
-                _lock_references(self.conn, _wanted(references, values))
             _copy(self.conn, sql, values)
 
         self._submit(work)
@@ -265,16 +225,9 @@ class PostgresWriter:
             reasons = _to_json(d.reasons).replace('"', '""')
             lines.append(f'{pid},{org_id},{statement_id},{columns},{client},{d.state},{d.applied},{confidence},'
                          f'"{reasons}",{at}\n')  # fmt: skip
-        sql = _copy_sql(table, PAYMENT_COLUMNS)
-        known = {"organisation_id": {org_id}, "statement_id": {statement_id},
-                 "client_id": {d.client_id for _, d in payments} - {None}}  # fmt: skip
-        wanted = [(fk.parent.name, fk.column.table.name, fk.column.name, known[fk.parent.name])
-                  for fk in table.foreign_keys]  # fmt: skip
-        text = "".join(lines)
+        sql, text = _copy_sql(table, PAYMENT_COLUMNS), "".join(lines)
 
         def work() -> None:
-            if self.checks_references:
-                _lock_references(self.conn, wanted)
             _copy_text(self.conn, sql, text)
 
         self._submit(work)
@@ -376,38 +329,6 @@ def _copy_sql(table: sa.Table, names) -> str:
     # (FORCE_NOT_NULL), where it is the empty string those columns hold
     not_null = ", ".join(f'"{n}"' for n in names if not table.c[n].nullable) or '"id"'
     return f"COPY {table.name} ({columns}) FROM STDIN (FORMAT csv, FORCE_NOT_NULL ({not_null}))"  # noqa: S608
-
-
-def _references(table: sa.Table, names: list[str]) -> list[tuple[int, str, str, str]]:
-    """(position, column, referenced table, referenced column) of the foreign keys among ``names``."""
-    out = []
-    for fk in table.foreign_keys:
-        if fk.parent.name in names:
-            out.append((names.index(fk.parent.name), fk.parent.name, fk.column.table.name, fk.column.name))
-    return out
-
-
-def _wanted(references, values: list[list]) -> list[tuple[str, str, str, set]]:
-    """(column, referenced table, referenced column, the distinct values the rows refer to)."""
-    return [(column, target, target_column, {row[position] for row in values} - {None})
-            for position, column, target, target_column in references]  # fmt: skip
-
-
-def _lock_references(conn, wanted) -> None:
-    """What the per-row foreign-key triggers do, once per column for all the rows: share-lock the referenced
-    rows (FOR KEY SHARE) and make sure every one of them is there."""
-    with conn.cursor() as cur:
-        for column, target, target_column, values in wanted:
-            if not values:
-                continue
-            array = "{" + ",".join(map(str, values)) + "}"  # one text: a list parameter is dumped in Python
-            sql = (
-                f"SELECT count(*) FROM (SELECT 1 FROM {target} WHERE {target_column} = ANY(%s::bigint[]) "  # noqa: S608
-                f"FOR KEY SHARE) AS locked"
-            )
-            found = cur.execute(sql, (array,)).fetchone()[0]
-            if found != len(values):
-                raise ReferenceMissing(target, column, len(values) - found)
 
 
 def _copy(conn, sql: str, values: list[list]) -> None:

@@ -39,7 +39,6 @@ from debitor.payments.bulk import (
     InvoicesChanged,
     PaymentsChanged,
     PostgresWriter,
-    ReferenceMissing,
     SessionSink,
 )
 from debitor.payments.matching import Book, Directory, Facts, Proposal, Reason, propose
@@ -71,8 +70,6 @@ CHANGED_MEANWHILE = {
                         "imported: import it again"),
     PaymentsChanged: N_("Payments this statement's refunds return were changed by someone else during the import; "
                         "nothing was imported: import it again"),
-    ReferenceMissing: N_("A client, invoice or payment this statement refers to was deleted during the import; "
-                         "nothing was imported: import it again"),
 }  # fmt: skip
 
 
@@ -254,7 +251,7 @@ class Importer:
             statement = self._run()
             self._close()
             return statement
-        except (InvoicesChanged, PaymentsChanged, ReferenceMissing) as exc:  # changed meanwhile: try again
+        except (InvoicesChanged, PaymentsChanged) as exc:  # changed meanwhile: try again
             self._stop()
             raise ImportRefused(CHANGED_MEANWHILE[type(exc)]) from exc
         except BaseException:
