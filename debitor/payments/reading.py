@@ -5,9 +5,10 @@ incoming one the invoice references of its purpose.
 ``read_in_process`` parses in the importer's own thread and leaves the purposes to the importer (which
 reads only those of documents it has not recorded before). ``read_in_child`` forks a process that opens
 the file, parses it, reads the purposes and writes the CSV, and hands the batches over a pipe as plain
-tuples: the import's own process, whose Python work (matching, the bulk writer) bounds an import even on
-two cores, then does only what needs the database. The child only reads the file; it never touches the
-database or the app. Errors come back as the parser's own ``StatementError`` with their line and key.
+tuples: the import's own process then does only what needs the database (matching, the bulk writer), and
+on two cores the three — reader, importer, PostgreSQL — keep both busy. The child only reads the file; it
+never touches the database or the app. Errors come back as the parser's own ``StatementError`` with their
+line and key.
 """
 
 from __future__ import annotations
