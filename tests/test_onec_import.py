@@ -526,7 +526,7 @@ def test_a_statement_whose_period_is_known_is_read_in_process(org, tmp_path, mon
     c = f.client(org)
     inv = _inv(org, c, 1_000_00)
     db.session.commit()
-    monkeypatch.setattr("debitor.payments.importing.os.cpu_count", lambda: 2)
+    monkeypatch.setattr("debitor.payments.importing.os.cpu_count", lambda: 4)
     children = []
     real = importing.read_in_child
 
