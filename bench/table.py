@@ -16,6 +16,13 @@ request ran for the rows, the totals and (for a search) the matching clients, ca
 request and replayed through psycopg. Requests and bare SQL are interleaved, so that noise from the
 machine hits both alike. A few more views are measured for information (not part of the goal).
 
+Beside each view it measures the floor: the same signed-in htmx request to the same URL, with a filter
+the query-string schema refuses (``status=—``), so that it does everything a table request does before
+the table's SQL (session, user, CSRF, locale, validation, a small fragment with the error) and nothing
+after. A view whose floor alone is above twice its bare SQL cannot meet the ratio on this stack, however
+little the table itself costs; the report says so. "over floor" is the table's own share: (fragment p95 −
+floor p95) / bare SQL p95, for information.
+
 Goal: the table's p95 at most 50 ms and at most twice the bare SQL's p95.
 
     .venv/bin/python bench/table.py [--database-url URL] [-n 50] [--explain] [--no-vacuum]
@@ -47,6 +54,7 @@ OUT_FILE = ROOT / "bench" / "out" / "table.json"
 PASSWORD = "bench-password"  # bench/generate.py: every generated user has this password
 GOAL_MS = 50.0
 GOAL_RATIO = 2.0
+FLOOR_QUERY = {"status": "—"}  # refused by the schema: 400 before any of the table's SQL
 
 
 def pick(conn: psycopg.Connection) -> dict:
@@ -144,6 +152,9 @@ def run(args: argparse.Namespace) -> dict:
     signed_in = client.post("/staff/", data={"email": ids["clerk"], "password": PASSWORD})
     if signed_in.status_code != 303:
         sys.exit(f"could not sign in as {ids['clerk']} (status {signed_in.status_code})")
+    refused = client.get("/staff/invoices", query_string=FLOOR_QUERY, headers={"HX-Request": "true"})
+    if refused.status_code != 400:
+        sys.exit(f"the floor request should be refused with 400, got {refused.status_code}")
     with app.app_context():
         capture = Capture(db.engine)
     bare = psycopg.connect(args.database_url, autocommit=True)
@@ -161,13 +172,16 @@ def run(args: argparse.Namespace) -> dict:
         if args.explain:
             print(f"--- {name}: {query}")
             explain(bare, statements)
-        fragment, page, sql = [], [], []
+        fragment, page, sql, floor = [], [], [], []
 
         def get_fragment(query=query):
             client.get("/staff/invoices", query_string=query, headers={"HX-Request": "true"})
 
         def get_page(query=query):
             client.get("/staff/invoices", query_string=query)
+
+        def get_floor():
+            client.get("/staff/invoices", query_string=FLOOR_QUERY, headers={"HX-Request": "true"})
 
         def run_sql(statements=statements):
             for sql_text, params in statements:
@@ -179,6 +193,7 @@ def run(args: argparse.Namespace) -> dict:
             fragment.append(time_ms(get_fragment))
             page.append(time_ms(get_page))
             sql.append(time_ms(run_sql))
+            floor.append(time_ms(get_floor))
         body = first.get_data(as_text=True)
         results[name] = {
             "query": query,
@@ -188,25 +203,32 @@ def run(args: argparse.Namespace) -> dict:
             "fragment_ms": summary(fragment),
             "page_ms": summary(page),
             "bare_sql_ms": summary(sql),
+            "floor_ms": summary(floor),
         }
         r = results[name]
-        r["ratio_p95"] = round(r["fragment_ms"]["p95"] / r["bare_sql_ms"]["p95"], 2)
-        r["goal_met"] = r["fragment_ms"]["p95"] <= GOAL_MS and r["ratio_p95"] <= GOAL_RATIO
+        frag_p95, bare_p95, floor_p95 = r["fragment_ms"]["p95"], r["bare_sql_ms"]["p95"], r["floor_ms"]["p95"]
+        r["ratio_p95"] = round(frag_p95 / bare_p95, 2)
+        r["over_floor_ratio_p95"] = round(max(frag_p95 - floor_p95, 0) / bare_p95, 2)
+        r["floor_above_goal"] = floor_p95 > GOAL_RATIO * bare_p95
+        r["goal_met"] = frag_p95 <= GOAL_MS and r["ratio_p95"] <= GOAL_RATIO
     bare.close()
     return {"database_invoices": count, "n": args.n, "ids": {k: str(v) for k, v in ids.items()}, "views": results}
 
 
 def report(s: dict) -> None:
     head = f"{'view':<24}{'rows':>5}{'fragment p50/p95':>19}{'page p50/p95':>16}{'bare SQL p50/p95':>19}"
-    head += f"{'ratio':>7}  goal"
+    head += f"{'floor p50/p95':>16}{'ratio':>7}{'over floor':>11}  goal"
     print(f"{s['database_invoices']:,} invoices, {s['n']} requests per view, milliseconds")
     print(head)
     for name, r in s["views"].items():
-        f, p, b = r["fragment_ms"], r["page_ms"], r["bare_sql_ms"]
+        f, p, b, fl = r["fragment_ms"], r["page_ms"], r["bare_sql_ms"], r["floor_ms"]
         goal = ("met" if r["goal_met"] else "MISSED") if r["counts_for_goal"] else "(info)"
+        if r["floor_above_goal"] and not r["goal_met"]:
+            goal += " (the floor alone is above 2 × bare SQL)"
         print(
             f"{name:<24}{r['rows_on_page']:>5}{f['p50']:>10.1f} /{f['p95']:>6.1f}{p['p50']:>8.1f} /{p['p95']:>6.1f}"
-            f"{b['p50']:>10.1f} /{b['p95']:>6.1f}{r['ratio_p95']:>7.2f}  {goal}"
+            f"{b['p50']:>10.1f} /{b['p95']:>6.1f}{fl['p50']:>9.1f} /{fl['p95']:>5.1f}{r['ratio_p95']:>7.2f}"
+            f"{r['over_floor_ratio_p95']:>11.2f}  {goal}"
         )
     OUT_FILE.parent.mkdir(parents=True, exist_ok=True)
     OUT_FILE.write_text(json.dumps(s, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
