@@ -11,6 +11,7 @@ import functools
 import io
 from collections.abc import Callable
 from datetime import date
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from babel.dates import format_date
@@ -68,6 +69,10 @@ FAILURES_SHOWN = 10
 # rows/s, XLSX is built at 2–4k rows/s before it is sent); a bigger set is written by a worker
 # (debitor.exports) and downloaded from its page.
 EXPORT_FORMATS = ("csv", "xlsx")
+# The table's own endpoints (no path arguments: every filter is in the query string), linked some twenty
+# times per fragment; TableFormat.link writes those links without routing's per-call work.
+TABLE_ENDPOINTS = ("staff.invoices", "staff.invoice_bulk", "staff.invoice_export")
+URL_SAFE = "!$'()*,/:;?@"  # what werkzeug leaves unquoted in a query string, so links read the same
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -80,11 +85,18 @@ class TableFormat:
         self.locale = locale
         # an invoice's page is .../invoices/<id>: the prefix once, not url_for fifty times
         self.invoice_href = url_for("staff.invoice", invoice_id=0).removesuffix("0")
+        self.paths = {endpoint: url_for(endpoint) for endpoint in TABLE_ENDPOINTS}
         self.date_format = "short" if locale == "ru" else "medium"
         self.badges = {
             s: Markup('<span class="badge text-bg-{}">{}</span>').format(STATE_BADGES.get(s, "secondary"), LABELS[s])
             for s in InvoiceState
         }
+
+    def link(self, endpoint: str, args: dict[str, str] | None = None, **first: str) -> str:
+        """``url_for(endpoint, **first, **args)`` for one of the table's endpoints, the same text: a url_for
+        costs ~40 µs, and a fragment has some twenty links."""
+        items = {**first, **(args or {})}
+        return self.paths[endpoint] + ("?" + urlencode(items, safe=URL_SAFE) if items else "")
 
     def money(self, kopecks: int, currency: str = "RUB") -> str:
         shape = _money_shape(self.locale, currency)
@@ -106,7 +118,7 @@ class TableFormat:
         of filter and macro calls (a third of the fragment's time went there). Same HTML as before."""
         t_select, t_only, t_inn = _e(_("Select")), _e(_("Only this client")), _e(_("INN"))
         t_draft, t_credit = _e(_("Draft")), _e(_("Credit note"))
-        by_client = url_for("staff.invoices", **query.args(client_id=None))
+        by_client = self.link("staff.invoices", query.args(client_id=None))
         by_client = _e(by_client + ("&" if "?" in by_client else "?") + "client_id=")
         href, dash = self.invoice_href, '<span class="text-muted">—</span>'
         out = []

@@ -196,6 +196,31 @@ def test_sort_headers_toggle_and_keep_the_filters(app, world):
     assert f"manager_id={am1}&amp;direction=desc" in page  # the active column (due date) turns round
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        {},
+        {"status": "all", "client_id": "7", "sort": "client", "direction": "asc"},
+        {"q": "Альфа & «Бета» 50%/+ #1", "issued_from": "2026-01-01", "overdue_min_days": "30"},
+        {"cursor": Cursor("due_on", "asc", date(2026, 3, 1), 42, True).encode(), "manager_id": "3"},
+    ],
+)
+def test_the_tables_links_are_what_url_for_writes(app, args):
+    """The table writes its twenty-odd links without routing (TableFormat.link); each must be the very text
+    url_for gives, or a filter would be lost or read differently on the next click."""
+    from flask import url_for
+
+    from staff.invoices import TABLE_ENDPOINTS, TableFormat
+
+    with app.test_request_context("/staff/invoices"):
+        fmt = TableFormat("ru")
+        for endpoint in TABLE_ENDPOINTS:
+            assert fmt.link(endpoint, args) == url_for(endpoint, **args)
+            assert fmt.link(endpoint, args, format="csv", scope="selected") == url_for(
+                endpoint, format="csv", scope="selected", **args
+            )
+
+
 def test_totals_cover_the_whole_filtered_set(app, world, monkeypatch):
     monkeypatch.setitem(app.config, "INVOICE_TABLE_PAGE_SIZE", 1)
     body = login(app).get("/staff/invoices").get_data(as_text=True)
