@@ -34,6 +34,14 @@ def is_postgres() -> bool:
     return database_url().startswith(("postgres://", "postgresql"))
 
 
+def needs_postgres(why: str) -> None:
+    """Skip a test that only PostgreSQL can run, except on CI, which runs on PostgreSQL: fail there."""
+    if not is_postgres():
+        if os.environ.get("CI"):
+            pytest.fail("CI must run this test on PostgreSQL (set DATABASE_URL)")
+        pytest.skip(f"needs PostgreSQL: {why}")
+
+
 def free_port() -> int:
     import socket
 

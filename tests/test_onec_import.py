@@ -28,6 +28,7 @@ from debitor.payments.models import (
 from debitor.payments.services import unapplied_credit
 from debitor.timeline.models import Event
 from tests import factories as f
+from tests.conftest import needs_postgres
 from tests.onec_files import Doc, statement_bytes
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "onec"
@@ -486,15 +487,6 @@ def test_an_invoice_closed_by_someone_else_meanwhile_stops_the_import(org, monke
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 0
 
 
-def _needs_postgres() -> None:
-    from tests.conftest import is_postgres
-
-    if not is_postgres():
-        if os.environ.get("CI"):
-            pytest.fail("CI must run this test on PostgreSQL (set DATABASE_URL)")
-        pytest.skip("needs PostgreSQL: another writer meanwhile, and the bulk writer (COPY), are PostgreSQL's")
-
-
 def test_one_statement_with_an_agency_an_unknown_payer_and_a_refund(org):
     """An agency paying a sub-client's invoice (the timeline names the sub-client), a client's overpayment
     paid back in the same statement, a payer nobody knows: one import, each row where it belongs."""
@@ -576,7 +568,7 @@ def test_money_a_refund_returns_taken_by_a_clerk_meanwhile_stops_the_import(org,
     """The import reads earlier statements' unused money without locking it and adds what its refunds take;
     money a clerk applied in between is not overwritten: the import stops, leaves nothing, says to run it
     again."""
-    _needs_postgres()  # SQLite lets no other writer in while the import writes
+    needs_postgres("another writer meanwhile, and the bulk writer (COPY), are PostgreSQL's")  # SQLite: one writer
     from debitor.payments import importing
 
     c = f.client(org)
