@@ -202,9 +202,9 @@ def _take_back(payment_id: int, action, done: str):
     except DomainError as exc:
         db.session.rollback()
         flash(str(exc.message), "danger")
-        return redirect(url_for("staff.payment", payment_id=payment_id), code=303)
-    db.session.commit()
-    flash(done, "success")
+    else:
+        db.session.commit()
+        flash(done, "success")
     return redirect(url_for("staff.payment", payment_id=payment_id), code=303)
 
 

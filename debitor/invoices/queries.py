@@ -530,7 +530,7 @@ def totals_later(query: TableQuery, *, today: date) -> Callable[[], Totals]:
     connection is in autocommit (the ping and the statement: two round trips, not four). Otherwise the
     worker queued for the GIL behind the page's Python at each of its steps (up to the interpreter's
     5 ms switch interval each), and the totals ran after the page rather than beside it: measured
-    against that, 1.5–3 ms less per request at p50 (bench/table.py).
+    against that, interleaved in one process, 1.5–3 ms less per request at p50 (README, performance).
     """
     stmt = totals_select(query, today)  # built here: a search resolves its clients in the request's session
     engine = db.engine

@@ -10,7 +10,6 @@ The importer's own session only reads. It takes no row locks the writer would th
 invoice is updated by the amount this import adds (``paid = paid + delta``), never by overwriting what
 it read, so that a clerk's allocation made meanwhile is not lost, and only while it is still open —
 otherwise the import stops and is rolled back.
-
 """
 
 from __future__ import annotations
