@@ -35,3 +35,6 @@ class OutboxMessage(IdMixin, CreatedMixin, db.Model):
     attachments: Mapped[list] = mapped_column(
         sa.JSON, default=list, server_default="[]"
     )  # DocumentVersion ids, attached as PDFs
+    # A one-time link (password reset, invitation) is never stored: the bodies hold SECRET_LINK where it
+    # goes, and this says how the worker mints it at send time ({"resolver", "args"}). Staff see the bodies.
+    secret_link: Mapped[dict | None] = mapped_column(sa.JSON)
