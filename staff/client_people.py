@@ -12,7 +12,6 @@ from debitor.clients.models import Client
 from debitor.clients.schemas import ContactInput
 from debitor.clients.services import add_contact
 from debitor.db import db
-from debitor.web.auth_views import external_url
 from debitor.web.common import form_page
 from staff.access import role_required
 from staff.clients import EDITORS
@@ -38,9 +37,7 @@ def portal_user_new(client_id: int):
     client = db.session.get(Client, client_id) or abort(404)
 
     def create(data):
-        user = invite_portal_user(
-            client, data, lambda token: external_url("portal.reset", token=token), actor=current_user
-        )
+        user = invite_portal_user(client, data, actor=current_user)
         flash(_("Invitation sent to %(email)s.", email=user.email), "success")
         return redirect(url_for("staff.client", client_id=client.id), code=303)
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import abort, current_app, request
+from flask_babel import gettext as _
 
 from debitor.auth.models import Role
 from debitor.db import db
 from debitor.outbox.models import OutboxMessage, OutboxState
+from debitor.outbox.services import SECRET_HEADER
 from debitor.web.common import render
 from staff.access import role_required
 from staff.views import bp
@@ -40,6 +43,16 @@ def mail_message(message_id: int):
     return render("staff/mail_message.html", message=msg)
 
 
+URL = re.compile(r"https?://\S+")
+
+
+def masked(text: str, *, everything: bool) -> str:
+    """The sink's copy as staff may read it: the recipient's copy of a message that carries a one-time link
+    (``everything``: the worker marked it) shows no links at all, and no message shows a reset link."""
+    note = _("[one-time link: only the recipient gets it]")
+    return URL.sub(lambda m: note if everything or "/reset/" in m.group() else m.group(), text)
+
+
 def sink_messages(limit: int = 50) -> list[dict] | None:
     """Messages in the dev mail sink's Maildir, newest first; None when no sink is configured."""
     directory = current_app.config.get("MAIL_SINK_DIR")
@@ -52,12 +65,14 @@ def sink_messages(limit: int = 50) -> list[dict] | None:
         with open(path, "rb") as fh:
             msg = BytesParser(policy=policy.default).parse(fh)
         body = msg.get_body(preferencelist=("plain",))
+        text = body.get_content() if body else ""
+        text = masked(text, everything=bool(msg[SECRET_HEADER]))
         items.append(
             {
                 "to": msg["To"],
                 "subject": msg["Subject"],
                 "date": msg["Date"],
-                "text": body.get_content() if body else "",
+                "text": text,
             }
         )
     return items

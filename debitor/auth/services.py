@@ -16,10 +16,12 @@ from werkzeug.security import generate_password_hash
 from debitor.auth.models import PortalUser, Role, StaffUser
 from debitor.db import db, utcnow
 from debitor.errors import DomainError
-from debitor.outbox.services import queue_email
+from debitor.outbox.models import SECRET_LINK
+from debitor.outbox.services import queue_email, secret_link_resolver
 from debitor.timeline.services import record
 
 MODELS = {"staff": StaffUser, "client": PortalUser}
+RESET_ENDPOINTS = {"staff": "staff.reset", "client": "portal.reset"}
 _DUMMY_HASH = generate_password_hash("timing-equaliser")
 
 
@@ -127,14 +129,32 @@ def user_for_reset_token(token: str):
     return user
 
 
-def invite_portal_user(client, data: dict, set_password_url_for, *, actor=None) -> PortalUser:
+def _link_spec(user, purpose: str, endpoint: str) -> dict:
+    """How the worker mints ``user``'s one-time link when it sends the email (see ``password_link``): the
+    fingerprint of today's password, so that a link asked for before a password change is never made."""
+    args = {"kind": user.kind, "user_id": user.id, "purpose": purpose, "endpoint": endpoint}
+    return {"resolver": "password_link", "args": {**args, "fingerprint": _fingerprint(user)}}
+
+
+@secret_link_resolver("password_link")
+def password_link(*, kind: str, user_id: int, purpose: str, endpoint: str, fingerprint: str) -> str | None:
+    """The link that sets ``user``'s password once; None if the user is gone, inactive or has changed the
+    password since the email was asked for."""
+    from debitor.web.common import absolute_url
+
+    user = db.session.get(MODELS[kind], user_id)
+    if user is None or not user.is_active or _fingerprint(user) != fingerprint:
+        return None
+    return absolute_url(endpoint, token=reset_token(user, purpose))
+
+
+def invite_portal_user(client, data: dict, *, actor=None) -> PortalUser:
     """Create a portal user with an unusable random password and email a link to set their own."""
     user = create_portal_user(client.id, {**data, "password": secrets.token_urlsafe(32)}, actor=actor)
-    url = set_password_url_for(reset_token(user, "invite"))
     with force_locale(user.locale):
         subject = _("Access to the Debitor client portal")
-        text = render_template("email/portal_invite.txt", user=user, client=client, url=url)
-        html = render_template("email/portal_invite.html", user=user, client=client, url=url)
+        text = render_template("email/portal_invite.txt", user=user, client=client, url=SECRET_LINK)
+        html = render_template("email/portal_invite.html", user=user, client=client, url=SECRET_LINK)
     queue_email(
         to=[user.email],
         subject=subject,
@@ -142,29 +162,29 @@ def invite_portal_user(client, data: dict, set_password_url_for, *, actor=None) 
         html=html,
         dedupe_key=f"invite:portal:{user.id}",
         client_id=client.id,
+        secret_link=_link_spec(user, "invite", "portal.reset"),
     )
     return user
 
 
-def request_password_reset(kind: str, email: str, reset_url_for) -> bool:
+def request_password_reset(kind: str, email: str) -> bool:
     """Queue a reset link if the address belongs to an active user. Returns whether one was queued;
     callers must not tell the visitor (no account enumeration)."""
     user = find_user(kind, email)
     if user is None or not user.is_active:
         return False
-    token = reset_token(user)
-    url = reset_url_for(token)
     with force_locale(user.locale):
         subject = _("Password reset for Debitor")
-        text = render_template("email/password_reset.txt", user=user, url=url)
-        html = render_template("email/password_reset.html", user=user, url=url)
+        text = render_template("email/password_reset.txt", user=user, url=SECRET_LINK)
+        html = render_template("email/password_reset.html", user=user, url=SECRET_LINK)
     queue_email(
         to=[user.email],
         subject=subject,
         text=text,
         html=html,
-        dedupe_key=f"pwreset:{hashlib.sha256(token.encode()).hexdigest()[:40]}",
+        dedupe_key=f"pwreset:{user.kind}:{user.id}:{secrets.token_hex(8)}",
         client_id=getattr(user, "client_id", None),
+        secret_link=_link_spec(user, "reset", RESET_ENDPOINTS[kind]),
     )
     record("password_reset_requested", actor=user, client=getattr(user, "client_id", None))
     return True

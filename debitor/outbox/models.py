@@ -6,9 +6,14 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import Mapped, mapped_column
 
 from debitor.db import CreatedMixin, IdMixin, UTCDateTime, db, enum_column
+
+# Where a one-time link goes in a message's bodies. The link itself is minted when the worker sends the
+# message, by the resolver its ``secret_link`` names: no stored copy, staff page or log ever holds it.
+SECRET_LINK = "[[secret-link]]"
 
 
 class OutboxState(enum.StrEnum):
@@ -38,3 +43,8 @@ class OutboxMessage(IdMixin, CreatedMixin, db.Model):
     # A one-time link (password reset, invitation) is never stored: the bodies hold SECRET_LINK where it
     # goes, and this says how the worker mints it at send time ({"resolver", "args"}). Staff see the bodies.
     secret_link: Mapped[dict | None] = mapped_column(sa.JSON)
+
+    @property
+    def visible_text(self) -> str:
+        """The text as the staff workspace shows it: a one-time link is a note, never the link."""
+        return self.body_text.replace(SECRET_LINK, gettext("[one-time link: only the recipient gets it]"))

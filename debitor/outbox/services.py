@@ -8,8 +8,10 @@ lost; ``deliver`` locks the row and skips messages already sent, so nothing is s
 
 from __future__ import annotations
 
+import html as html_lib
 import logging
 import smtplib
+from collections.abc import Callable
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -18,10 +20,27 @@ import sqlalchemy as sa
 from flask import current_app
 
 from debitor.db import db, utcnow
-from debitor.outbox.models import OutboxMessage, OutboxState
+from debitor.outbox.models import SECRET_LINK, OutboxMessage, OutboxState
 
 log = logging.getLogger(__name__)
 PENDING_KEY = "debitor_outbox_pending"
+SECRET_HEADER = "X-Debitor-Secret-Link"  # marks a delivered message that carries one (the dev sink masks it)
+_resolvers: dict[str, Callable[..., str | None]] = {}
+
+
+class LinkWithdrawn(Exception):
+    """The one-time link can no longer be made (the user is gone, inactive or changed the password)."""
+
+
+def secret_link_resolver(name: str):
+    """Register ``func(**args) -> url | None`` as the way to mint the links of ``secret_link={"resolver":
+    name, "args": {...}}``; None means the link is withdrawn and the message is not sent."""
+
+    def register(func):
+        _resolvers[name] = func
+        return func
+
+    return register
 
 
 def queue_email(
@@ -34,12 +53,19 @@ def queue_email(
     client_id: int | None = None,
     invoice_id: int | None = None,
     attachments: list[str] | None = None,
+    secret_link: dict | None = None,
 ) -> OutboxMessage:
+    """``secret_link`` ({"resolver", "args"}) when ``text`` (and ``html``) carry SECRET_LINK in place of
+    a one-time link."""
     existing = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
     if existing is not None:
         return existing
     if not to:
         raise ValueError("an email needs at least one recipient")
+    if secret_link is not None and (secret_link["resolver"] not in _resolvers or SECRET_LINK not in text):
+        raise ValueError("a secret link needs a registered resolver and its place in the text")
+    if secret_link is None and SECRET_LINK in text + html:
+        raise ValueError("the text has a secret link's place but no secret link")
     msg = OutboxMessage(
         kind="email",
         dedupe_key=dedupe_key,
@@ -51,6 +77,7 @@ def queue_email(
         invoice_id=invoice_id,
         next_attempt_at=utcnow(),
         attachments=list(attachments or []),
+        secret_link=secret_link,
     )
     db.session.add(msg)
     db.session.flush()
@@ -69,9 +96,16 @@ def build_message(msg: OutboxMessage) -> EmailMessage:
     # A stable Message-ID: if a crash ever made us retry after a send, receivers can drop the copy.
     email["Message-ID"] = f"<outbox-{msg.id}-{msg.dedupe_key.replace(':', '.')[:60]}@{domain}>"
     email["X-Debitor-Outbox-Id"] = str(msg.id)
-    email.set_content(msg.body_text)
-    if msg.body_html:
-        email.add_alternative(msg.body_html, subtype="html")
+    text, html = msg.body_text, msg.body_html
+    if msg.secret_link:
+        url = _resolvers[msg.secret_link["resolver"]](**msg.secret_link["args"])
+        if url is None:
+            raise LinkWithdrawn
+        email[SECRET_HEADER] = "yes"
+        text, html = text.replace(SECRET_LINK, url), html.replace(SECRET_LINK, html_lib.escape(url))
+    email.set_content(text)
+    if html:
+        email.add_alternative(html, subtype="html")
     if msg.attachments:
         from debitor.documents.services import resolve_attachment
 
@@ -108,6 +142,10 @@ def deliver(message_id: int) -> str:
     msg.attempts += 1
     try:
         smtp_send(build_message(msg))
+    except LinkWithdrawn:
+        msg.state, msg.last_error = OutboxState.FAILED, "The one-time link is no longer valid; not sent."
+        db.session.commit()
+        return msg.state.value
     except (OSError, smtplib.SMTPException) as exc:
         msg.last_error = f"{type(exc).__name__}: {exc}"[:2000]
         if msg.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
@@ -148,4 +186,4 @@ def due_message_ids(limit: int = 500) -> list[int]:
     return list(db.session.scalars(q))
 
 
-__all__ = ["queue_email", "deliver", "due_message_ids"]
+__all__ = ["SECRET_LINK", "queue_email", "deliver", "due_message_ids", "secret_link_resolver"]

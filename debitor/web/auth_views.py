@@ -16,7 +16,7 @@ from debitor.db import db
 from debitor.errors import DomainError
 from debitor.extensions import limiter
 from debitor.timeline.services import record
-from debitor.web.common import absolute_url, load_form, render, safe_next
+from debitor.web.common import load_form, render, safe_next
 
 
 def _login_email_key() -> str:
@@ -76,9 +76,7 @@ def register_auth(bp: Blueprint, kind: str, home: str, login_rule: str) -> None:
             form = {"email": request.form.get("email", "")}
             data, errors = load_form(ForgotInput())
             if data:
-                auth.request_password_reset(
-                    kind, data["email"], lambda token: external_url(f"{bp.name}.reset", token=token)
-                )
+                auth.request_password_reset(kind, data["email"])
                 db.session.commit()
                 flash(
                     _("If this address belongs to an account, a link to set a new password is on its way."),
@@ -122,7 +120,3 @@ def register_auth(bp: Blueprint, kind: str, home: str, login_rule: str) -> None:
                     flash(_("Password changed. Other sessions were signed out."), "success")
                     return redirect(url_for(home), code=303)
         return render(f"{tpl}/password.html", errors=errors, status_code=400 if errors else 200)
-
-
-def external_url(endpoint: str, **values) -> str:
-    return absolute_url(endpoint, **values)
