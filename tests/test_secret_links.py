@@ -111,3 +111,30 @@ def test_the_dev_mail_sink_view_masks_the_recipients_link(app, staff, tmp_path):
         app.config.update(MAIL_SINK_DIR="", MAIL_PORT=test_smtp)
     assert "admin@staff.test" in page and "fwd" in page
     assert "/reset/" not in page and "только получатель" in page
+
+
+def test_the_web_servers_access_log_masks_reset_links():
+    import datetime
+    import importlib.util
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    path = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"  # the file gunicorn reads by itself
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", path)
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/staff/reset/IjEi.abc-DEF_9?x=1",
+        "PATH_INFO": "/staff/reset/IjEi.abc-DEF_9",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_REFERER": "http://testserver/reset/IjEi.xyz",
+    }
+    resp = SimpleNamespace(status="200 OK", headers=[], sent=10)
+    req = SimpleNamespace(headers=[("REFERER", "http://testserver/reset/IjEi.xyz")])
+    atoms = conf.MaskingLogger(Config()).atoms(resp, req, environ, datetime.timedelta(seconds=1))
+    logged = " ".join(str(v) for v in atoms.values())
+    assert "IjEi" not in logged and "/staff/reset/…" in logged and "/reset/…" in atoms["f"]

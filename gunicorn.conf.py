@@ -1,0 +1,20 @@
+"""gunicorn's settings beside the command line of the Procfiles (gunicorn reads this file by itself).
+
+The access log never holds a one-time link: a password reset or invitation opens ``/reset/<token>``
+(and the next page's Referer names it), so every logged field has the token masked.
+"""
+
+import re
+
+from gunicorn.glogging import Logger
+
+SECRET_PATH = re.compile(r"(/reset/)[^/?#\s\"]+")
+
+
+class MaskingLogger(Logger):
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {k: SECRET_PATH.sub(r"\1…", v) if isinstance(v, str) else v for k, v in atoms.items()}
+
+
+logger_class = MaskingLogger
