@@ -166,7 +166,11 @@ def _register_security_headers(app: Flask) -> None:
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
+        # A reset page's URL is its one-time link: not even the site's own assets get it as a Referer.
+        reset_page = (request.endpoint or "").endswith(".reset")
+        response.headers.setdefault("Referrer-Policy", "no-referrer" if reset_page else "same-origin")
+        if app.config["ENV"] == "production":
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if request.endpoint and not request.endpoint.endswith("static"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response

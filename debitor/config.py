@@ -13,6 +13,7 @@ from pathlib import Path
 PREFIX = "DEBITOR_"
 ROOT = Path(__file__).resolve().parent.parent
 INSECURE_KEY = "dev-insecure-secret-key"  # noqa: S105 - refused in production below
+NOT_PRODUCTION = ("development", "test", "testing")  # any other ENV, however written, is production
 
 
 class Defaults:
@@ -96,12 +97,26 @@ def load(overrides: dict | None = None) -> dict:
             cfg[key] = _coerce(value, cfg.get(key, ""))
     cfg.update(overrides or {})
     cfg["SQLALCHEMY_DATABASE_URI"] = normalise_db_url(cfg["SQLALCHEMY_DATABASE_URI"])
+    env = str(cfg["ENV"]).strip().lower()
+    cfg["ENV"] = env if env in NOT_PRODUCTION else "production"
     if cfg["ENV"] == "production":
-        if cfg["SECRET_KEY"] in ("", INSECURE_KEY) or len(cfg["SECRET_KEY"]) < 32:
-            raise RuntimeError("Refusing to start in production without a real SECRET_KEY (32+ characters)")
+        weakness = secret_key_weakness(str(cfg["SECRET_KEY"]))
+        if weakness:
+            raise RuntimeError(f"Refusing to start in production: SECRET_KEY {weakness}")
         cfg["SESSION_COOKIE_SECURE"] = True
         cfg["REMEMBER_COOKIE_SECURE"] = True
     return cfg
+
+
+def secret_key_weakness(key: str) -> str:
+    """Why ``key`` cannot sign production sessions (a forged admin cookie is one guess away), or ""."""
+    if INSECURE_KEY in key:
+        return "is the development key"
+    if len(key.strip()) < 32:
+        return "must be at least 32 characters (e.g. python -c 'import secrets; print(secrets.token_hex(32))')"
+    if len(set(key)) < 10:
+        return "repeats a few characters: use a random one"
+    return ""
 
 
 def normalise_db_url(url: str) -> str:
