@@ -86,4 +86,4 @@ def export_download(export_id: int):
         "Cache-Control": "private, no-store",
     }
     body = stream_with_context(blob_slices(column, where, size))
-    return Response(body, mimetype=MIME[export.format], headers=headers)
+    return Response(body, content_type=MIME[export.format], headers=headers)  # mimetype= adds a 2nd charset

@@ -4,7 +4,6 @@ progress), the list of imports with what each did, and the reconciliation report
 from __future__ import annotations
 
 import contextlib
-import csv
 import io
 from datetime import date
 
@@ -16,6 +15,7 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy.orm import selectinload
 
+from debitor import csvfile
 from debitor.auth.models import Role
 from debitor.dates import today
 from debitor.db import db
@@ -161,7 +161,7 @@ def reconciliation_csv():
         abort(400)
     report = reconcile(period["date_from"], period["date_to"])
     buf = io.StringIO()
-    w = csv.writer(buf, delimiter=";")
+    w = csvfile.Writer(buf)
     for section, header, rows in report.tables(_):
         w.writerow([section])
         w.writerow(header)
@@ -171,5 +171,5 @@ def reconciliation_csv():
     return Response(
         "\ufeff" + buf.getvalue(),
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"},
     )

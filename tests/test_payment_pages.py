@@ -231,7 +231,7 @@ def test_reconciliation_report_and_csv(app, world):
     csv = c.get("/staff/reconciliation.csv?date_from=2026-01-01&date_to=2026-12-31")
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
     text = csv.get_data(as_text=True)
-    assert "ИП Васильев" in text and "50.00" in text
+    assert "ИП Васильев" in text and "50,00" in text
     bad = c.get("/staff/reconciliation?date_from=2026-12-31&date_to=2026-01-01")
     assert bad.status_code == 400
 

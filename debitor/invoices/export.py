@@ -12,7 +12,6 @@ whole filtered set of a million invoices streams without being loaded at once.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
@@ -23,6 +22,7 @@ import sqlalchemy as sa
 import xlsxwriter
 from flask_babel import gettext as _
 
+from debitor import csvfile
 from debitor.db import db
 from debitor.invoices.queries import TableRow
 
@@ -79,24 +79,14 @@ def rubles(kopecks: int) -> Decimal:
     return Decimal(kopecks).scaleb(-2)
 
 
-def _csv_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return f"{value:.2f}".replace(".", ",")
-    if isinstance(value, date):
-        return value.strftime("%d.%m.%Y")
-    return str(value)
-
-
 def csv_chunks(rows: Iterable[TableRow], *, today: date, state_label: Callable[[str], str] = str) -> Iterator[str]:
     """The CSV text in chunks of a few hundred rows, starting with the BOM and the header."""
     buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    writer = csvfile.Writer(buf)
     buf.write("\ufeff")
     writer.writerow(headers())
     for n, row in enumerate(rows, start=1):
-        writer.writerow([_csv_cell(v) for v in _values(row, today, state_label)])
+        writer.writerow(_values(row, today, state_label))
         if n % 500 == 0:
             yield buf.getvalue()
             buf.seek(0)

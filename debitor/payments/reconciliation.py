@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -70,13 +71,13 @@ class Report:
         yield (
             _("Payments from unknown payers"),
             [_("Date"), _("Number"), _("Payer"), _("INN"), _("Amount"), _("Purpose")],
-            [[p.received_on.isoformat(), p.doc_number, p.payer_name, p.payer_inn, _rub(p.amount_kopecks), p.purpose]
+            [[p.received_on, p.doc_number, p.payer_name, p.payer_inn, _rub(p.amount_kopecks), p.purpose]
              for p in self.unknown_payers],
         )  # fmt: skip
         yield (
             _("Invoices paid without a bank payment"),
             [_("Invoice"), _("Client"), _("Paid on"), _("Amount")],
-            [[inv.number, inv.client.short_name, inv.paid_on and inv.paid_on.isoformat(), _rub(inv.total_kopecks)]
+            [[inv.number, inv.client.short_name, inv.paid_on, _rub(inv.total_kopecks)]
              for inv in self.paid_without_bank],
         )  # fmt: skip
         yield (
@@ -89,8 +90,8 @@ class Report:
         )
 
 
-def _rub(kopecks: int | None) -> str:
-    return "" if kopecks is None else f"{rubles(kopecks):.2f}"
+def _rub(kopecks: int | None) -> Decimal | None:
+    return None if kopecks is None else rubles(kopecks)
 
 
 def reconcile(date_from: date, date_to: date) -> Report:
