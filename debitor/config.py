@@ -46,8 +46,11 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 12 * 3600
+    # Failed sign-ins only: per address; per address and account; per account from addresses that never
+    # signed in to it (its usual addresses are spared, so a stranger cannot lock the owner out).
     LOGIN_RATE_LIMIT = "10 per 5 minutes"
     LOGIN_ACCOUNT_RATE_LIMIT = "5 per 5 minutes"
+    LOGIN_ACCOUNT_ANY_ADDRESS_LIMIT = "20 per hour"
     RESET_RATE_LIMIT = "5 per hour"
     PASSWORD_RESET_MAX_AGE = 3600
     INVITE_MAX_AGE = 7 * 24 * 3600

@@ -47,12 +47,42 @@ def test_post_without_csrf_token_is_rejected(client, people):
     assert client.get("/home").status_code == 302  # not logged in
 
 
-def test_login_is_rate_limited_per_account(client, people):
+def test_login_is_rate_limited_per_account_and_address(client, people):
     for _ in range(5):
         assert login(client, "/", "acc@romashka.test", "wrong-password").status_code == 400
-    r = login(client, "/", "acc@romashka.test")  # even the right password waits now
+    r = login(client, "/", "acc@romashka.test")  # even the right password waits now, from this address
     assert r.status_code == 429
     assert "Слишком много" in r.get_data(as_text=True)
+
+
+def from_address(app, address):
+    c = app.test_client()
+    c.environ_base["REMOTE_ADDR"] = address
+    return c
+
+
+def test_good_sign_ins_never_count(app, people):
+    for _ in range(12):  # more than both limits
+        c = from_address(app, "198.51.100.7")
+        assert login(c, "/staff/", "clerk@staff.test").status_code == 303
+
+
+def test_a_stranger_failing_with_an_email_does_not_lock_its_owner_out(app, people):
+    stranger = from_address(app, "203.0.113.66")
+    for _ in range(5):
+        assert login(stranger, "/staff/", "clerk@staff.test", "wrong-password").status_code == 400
+    assert login(stranger, "/staff/", "clerk@staff.test").status_code == 429
+    assert login(from_address(app, "198.51.100.7"), "/staff/", "clerk@staff.test").status_code == 303
+
+
+def test_many_addresses_guessing_one_account_are_stopped_but_its_usual_address_is_not(app, people):
+    assert login(from_address(app, "198.51.100.7"), "/staff/", "clerk@staff.test").status_code == 303  # usual
+    for n in range(20):  # a botnet: four tries from each of five addresses, under each address's own limits
+        c = from_address(app, f"203.0.113.{n // 4}")
+        assert login(c, "/staff/", "clerk@staff.test", f"guess-{n}").status_code == 400
+    assert login(from_address(app, "203.0.113.99"), "/staff/", "clerk@staff.test").status_code == 429
+    assert login(from_address(app, "198.51.100.7"), "/staff/", "clerk@staff.test").status_code == 303
+    assert login(from_address(app, "203.0.113.99"), "/staff/", "acc@romashka.test", "x").status_code == 400  # others
 
 
 def test_login_is_rate_limited_per_address(client, people):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from debitor.auth import services as auth
@@ -18,23 +19,53 @@ from debitor.extensions import limiter
 from debitor.timeline.services import record
 from debitor.web.common import load_form, render, safe_next
 
+KNOWN_ADDRESS_DAYS = 90
 
-def _login_email_key() -> str:
-    return "login-account:" + (request.form.get("email") or "").strip().lower()
+
+def _account() -> str:
+    return (request.form.get("email") or "").strip().lower() or "-"
+
+
+def _failed(response) -> bool:
+    """Only a refused sign-in counts against a limit: a wrong password, a bad form or token (400)."""
+    return response.status_code == 400
+
+
+def _known_address_key(kind: str, account: str) -> str:
+    return f"login-known/{kind}/{account}/{get_remote_address()}"
 
 
 def register_auth(bp: Blueprint, kind: str, home: str, login_rule: str) -> None:
+    """Sign-in limits (failures only; a good password never counts): per address, per address and
+    account, and per account from anywhere. The per-account one stops a guesser with many addresses, yet
+    spares the addresses this account signed in from before, so nobody can lock an owner out from their
+    usual address by failing with their email elsewhere."""
     tpl = "portal" if kind == "client" else "staff"
 
-    def ip_limit():
-        return current_app.config["LOGIN_RATE_LIMIT"]
+    def usual_address() -> bool:
+        return bool(limiter.storage.get(_known_address_key(kind, _account())))
 
-    def account_limit():
-        return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+    def limit(key: str, key_func=None, exempt_when=None):
+        return limiter.limit(
+            lambda: current_app.config[key],
+            methods=["POST"],
+            key_func=key_func,
+            scope=f"{kind}-{key.lower()}",
+            deduct_when=_failed,
+            exempt_when=exempt_when,
+        )
+
+    def own(view):
+        """Flask-Limiter keys a view's limits by its function's name: each face's views need their own, or
+        the portal's and the staff's limits would all apply to both."""
+        view.__name__ = view.__qualname__ = f"{kind}_{view.__name__}"
+        return view
 
     @bp.route(login_rule, methods=["GET", "POST"], endpoint="login")
-    @limiter.limit(ip_limit, methods=["POST"], scope=f"{kind}-login-ip")
-    @limiter.limit(account_limit, methods=["POST"], key_func=_login_email_key, scope=f"{kind}-login-account")
+    @limit("LOGIN_RATE_LIMIT")
+    @limit("LOGIN_ACCOUNT_RATE_LIMIT", key_func=lambda: f"{get_remote_address()}|{_account()}")
+    @limit("LOGIN_ACCOUNT_ANY_ADDRESS_LIMIT", key_func=_account, exempt_when=usual_address)
+    @own
     def login():
         if current_user.is_authenticated and current_user.kind == kind:
             return redirect(url_for(home))
@@ -51,6 +82,7 @@ def register_auth(bp: Blueprint, kind: str, home: str, login_rule: str) -> None:
                     if session.get("lang") in current_app.config["LANGUAGES"]:
                         user.locale = session["lang"]  # chosen on the sign-in page: keep it
                     login_user(user, remember=data["remember"])
+                    limiter.storage.incr(_known_address_key(kind, _account()), KNOWN_ADDRESS_DAYS * 86400)
                     record(
                         "login",
                         actor=user,
@@ -70,6 +102,7 @@ def register_auth(bp: Blueprint, kind: str, home: str, login_rule: str) -> None:
 
     @bp.route("/forgot", methods=["GET", "POST"], endpoint="forgot")
     @limiter.limit(lambda: current_app.config["RESET_RATE_LIMIT"], methods=["POST"], scope=f"{kind}-reset")
+    @own
     def forgot():
         errors, form = {}, {}
         if request.method == "POST":
