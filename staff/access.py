@@ -35,6 +35,28 @@ def role_required(*roles: Role):
     return decorator
 
 
+def may_edit_client(client) -> bool:
+    """Who may change a client, its people and its drafts. Every staff role reads every client (a colleague's
+    client calls while they are away); clerks, managers and admins change any, an account manager only the
+    clients they manage, directly or as their agency's manager."""
+    user = current_user._get_current_object()
+    if not isinstance(user, StaffUser) or client is None:
+        return False
+    if user.has_role(Role.CLERK, Role.MANAGER):
+        return True
+    managers = {client.account_manager_id, client.parent.account_manager_id if client.parent else None}
+    return user.role == Role.ACCOUNT_MANAGER and user.id in managers
+
+
+def editable_client(client):
+    """``client`` if the signed-in user may change it: 404 when there is none, 403 when it is another's."""
+    if client is None:
+        abort(404)
+    if not may_edit_client(client):
+        abort(403)
+    return client
+
+
 def can(*roles: Role) -> bool:
     user = current_user._get_current_object()
     return isinstance(user, StaffUser) and user.has_role(*roles)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,7 +13,7 @@ from debitor.clients.schemas import ContactInput
 from debitor.clients.services import add_contact
 from debitor.db import db
 from debitor.web.common import form_page
-from staff.access import role_required
+from staff.access import editable_client, role_required
 from staff.clients import EDITORS
 from staff.views import bp
 
@@ -21,7 +21,7 @@ from staff.views import bp
 @bp.route("/clients/<int:client_id>/contacts/new", methods=["GET", "POST"])
 @role_required(*EDITORS)
 def contact_new(client_id: int):
-    client = db.session.get(Client, client_id) or abort(404)
+    client = editable_client(db.session.get(Client, client_id))
 
     def create(data):
         add_contact(client, data["name"], data["email"], data.get("phone", ""), actor=current_user)
@@ -34,7 +34,7 @@ def contact_new(client_id: int):
 @bp.route("/clients/<int:client_id>/portal-users/new", methods=["GET", "POST"])
 @role_required(*EDITORS)
 def portal_user_new(client_id: int):
-    client = db.session.get(Client, client_id) or abort(404)
+    client = editable_client(db.session.get(Client, client_id))
 
     def create(data):
         user = invite_portal_user(client, data, actor=current_user)

@@ -21,7 +21,7 @@ from debitor.orgs.services import default_organisation
 from debitor.payments.models import Payment
 from debitor.timeline.services import timeline
 from debitor.web.common import form_page, paginate, render
-from staff.access import role_required
+from staff.access import editable_client, role_required
 from staff.views import bp
 
 EDITORS = (Role.CLERK, Role.ACCOUNT_MANAGER, Role.MANAGER)
@@ -71,7 +71,7 @@ def client_new():
 @bp.route("/clients/<int:client_id>/edit", methods=["GET", "POST"])
 @role_required(*EDITORS)
 def client_edit(client_id: int):
-    client = db.session.get(Client, client_id) or abort(404)
+    client = editable_client(db.session.get(Client, client_id))
     form = {k: getattr(client, k) or "" for k in CLIENT_FIELDS}
     form["credit_limit"] = f"{client.credit_limit_kopecks / 100:.2f}"
     form["extra_inns"] = [x.inn for x in client.extra_inns]

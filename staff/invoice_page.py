@@ -26,7 +26,7 @@ from debitor.states import TransitionError
 from debitor.timeline.services import timeline
 from debitor.web.common import form_page, render
 from debitor.web.documents import pdf_response
-from staff.access import role_required
+from staff.access import editable_client, role_required
 from staff.views import bp
 
 ISSUERS = (Role.CLERK, Role.MANAGER)
@@ -142,8 +142,10 @@ def invoice_new():
         if search:
             q = q.where(Client.search_text.contains(fold(search), autoescape=True))
         return render("staff/invoice_pick_client.html", clients=list(db.session.scalars(q)), q=search)
+    editable_client(client)
 
     def create(data):
+        editable_client(db.session.get(Client, data["client_id"]))  # the form's client, not only the page's
         inv = create_draft(default_organisation(), data, actor=current_user)
         flash(_("Draft saved."), "success")
         return redirect(url_for("staff.invoice", invoice_id=inv.id), code=303)
@@ -164,11 +166,13 @@ def invoice_new():
 @role_required(*ISSUERS, Role.ACCOUNT_MANAGER)
 def invoice_edit(invoice_id: int):
     inv = _invoice(invoice_id)
+    editable_client(inv.client)
     if inv.state != InvoiceState.DRAFT:
         flash(_("Only a draft can be changed; cancel an issued invoice with a credit note."), "warning")
         return redirect(url_for("staff.invoice", invoice_id=inv.id))
 
     def save(data):
+        editable_client(db.session.get(Client, data["client_id"]))
         update_draft(inv, data, actor=current_user)
         flash(_("Draft saved."), "success")
         return redirect(url_for("staff.invoice", invoice_id=inv.id), code=303)

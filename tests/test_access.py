@@ -44,6 +44,7 @@ def world(app):
     users = {"client_a": f.portal_user(a, "a@client.test"), "client_b": f.portal_user(b, "b@client.test")}
     for role in Role:
         users[role.value] = f.staff(role, f"{role.value}@staff.test")
+    a.account_manager_id = users["account_manager"].id  # the routes are tried on A: their manager's own client
     msg = queue_email(to=["x@client.test"], subject="s", text="t", dedupe_key="matrix")
     pay = f.payment(org, a, 5_00)
     statement = new_statement("upload", "kl_to_1c.txt", b"1CClientBankExchange\r\n")

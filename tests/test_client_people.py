@@ -15,8 +15,8 @@ from tests.conftest import post_form, run_jobs
 @pytest.fixture
 def setup(app):
     org = f.organisation()
-    client = f.client(org, "Ромашка")
-    f.staff(Role.ACCOUNT_MANAGER, "am@staff.test")
+    am = f.staff(Role.ACCOUNT_MANAGER, "am@staff.test")
+    client = f.client(org, "Ромашка", account_manager_id=am.id)
     db.session.commit()
     c = app.test_client()
     post_form(c, "/staff/", {"email": "am@staff.test", "password": f.PASSWORD})
