@@ -58,6 +58,7 @@ def test_pdf_is_stored_once_and_served_again(app, world):
     c = signed_in(app, "acc@romashka.test")
     first = c.get(f"/invoices/{world['new'].id}/pdf")
     assert first.status_code == 200 and first.mimetype == "application/pdf" and first.data.startswith(b"%PDF")
+    assert first.headers["Cache-Control"] == "private, no-store"  # requisites: no cache keeps a copy
     second = c.get(f"/invoices/{world['new'].id}/pdf")
     assert second.data == first.data
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DocumentVersion)) == 1
@@ -74,6 +75,7 @@ def test_statement_of_account(app, world):
     assert 'data-testid="closing-debit">2\u00a0500,00' in page
     pdf = c.get("/statement.pdf?from=2026-01-01&to=2026-03-31")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert pdf.headers["Cache-Control"] == "private, no-store"  # balances: no cache keeps a copy
     assert c.get("/statement?from=2026-03-31&to=2026-01-01").status_code == 400
 
 

@@ -36,6 +36,6 @@ def pdf_file(version):
         etag=version.content_sha256,
         conditional=True,
     )
-    response.headers["Cache-Control"] = "private, max-age=0, must-revalidate"
+    response.headers["Cache-Control"] = "private, no-store"  # requisites and balances: kept by no cache
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
