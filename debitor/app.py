@@ -12,10 +12,12 @@ from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from debitor import config as config_mod
 from debitor.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from debitor.money import format_count, format_money
+from debitor.schemas import MAX_ID
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,6 +32,7 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     )
     app.config.from_mapping(config_mod.load(config_overrides))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.url_map.converters["int"] = IdConverter
     _init_extensions(app)
     _register_blueprints(app)
     _register_template_helpers(app)
@@ -39,6 +42,17 @@ def create_app(config_overrides: dict | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in every route: ASCII digits within a BIGINT. A longer number, ``²`` or ``٣`` is no
+    row's id: the route does not match (404) instead of overflowing the database's integer."""
+
+    regex = r"[0-9]{1,19}"
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -9,6 +9,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from babel.numbers import format_currency, format_decimal
 
 MINOR = {"RUB": 100, "USD": 100, "EUR": 100}
+# The biggest price, line or document total the app takes (10 trillion ₽): far beyond any real invoice, and
+# sums of many such amounts still fit the BIGINT columns on PostgreSQL and SQLite alike.
+MAX_KOPECKS = 10**15
 
 
 class MoneyError(ValueError):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext
-from marshmallow import Schema, ValidationError, fields, pre_load
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load
 
 from debitor import identifiers
 
@@ -25,6 +27,31 @@ BUILTIN = [
     N_("Field may not be null."),
     N_("Not a valid boolean."),
 ]
+
+
+MAX_ID = 2**63 - 1  # what a BIGINT key holds: a bigger id in a path, a query or a form is no row's
+
+
+def parse_id(text) -> int | None:
+    """An id from a URL or a form: ASCII digits within a BIGINT, else None (``²``, ``٣``, 20 digits)."""
+    text = str(text).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ID else None
+
+
+class Id(fields.Integer):
+    """A row's id in a query string or a form: a field error for anything that cannot be one."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=False, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        found = parse_id(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
+        if found is None:
+            raise ValidationError(gettext("Not a valid id: %(value)s", value=str(value)[:30]))
+        return found
 
 
 def one_of(values, message: str):
@@ -70,6 +97,29 @@ class InputSchema(Schema):
                     continue
             out[key] = value
         return out
+
+
+class QuerySchema(InputSchema):
+    """A page's query string: parameters it does not know (``utm_source``, a mail client's, htmx's) are
+    ignored, so that any link to a page opens it."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+RU_DATE = re.compile(r"([0-9]{2})\.([0-9]{2})\.([0-9]{4})")
+
+
+class Day(fields.Date):
+    """A date as a date input (2026-12-31) or a person (31.12.2026) writes it."""
+
+    default_error_messages = {"invalid": N_("Not a valid date: use DD.MM.YYYY or YYYY-MM-DD")}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        found = RU_DATE.fullmatch(value.strip()) if isinstance(value, str) else None
+        if found:
+            value = f"{found.group(3)}-{found.group(2)}-{found.group(1)}"
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 def _checked(check):

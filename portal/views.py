@@ -14,9 +14,10 @@ from marshmallow import fields
 from debitor.dates import today
 from debitor.db import db
 from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind, InvoiceState
+from debitor.invoices.numbers import parse_number
 from debitor.kpi.services import client_balance
 from debitor.payments.models import PaymentAllocation
-from debitor.schemas import N_, InputSchema, length, one_of
+from debitor.schemas import N_, Day, QuerySchema, length, one_of
 from debitor.timeline.services import timeline
 from debitor.web.auth_views import register_auth
 from debitor.web.common import load_form, paginate, render
@@ -46,15 +47,15 @@ def home():
     )
 
 
-class InvoiceFilter(InputSchema):
+class InvoiceFilter(QuerySchema):
     """The portal invoice list's query string."""
 
     status = fields.String(
         load_default="",
         validate=one_of(["", "open", "overdue", "paid", "cancelled", "credit"], N_("Unknown status: %(value)s")),
     )
-    date_from = fields.Date(load_default=None, data_key="from")
-    date_to = fields.Date(load_default=None, data_key="to")
+    date_from = Day(load_default=None, data_key="from")
+    date_to = Day(load_default=None, data_key="to")
     q = fields.String(load_default="", validate=length(max=40))
 
 
@@ -73,9 +74,9 @@ def filtered_invoices(args: dict) -> sa.Select:
         q = q.where(Invoice.issued_on >= args["date_from"])
     if args["date_to"]:
         q = q.where(Invoice.issued_on <= args["date_to"])
-    number = args["q"].replace("№", "").replace("К-", "").strip()
-    if number:
-        q = q.where(Invoice.number_seq == int(number)) if number.isdigit() else q.where(sa.false())
+    if args["q"]:
+        number = parse_number(args["q"])
+        q = q.where(Invoice.kind == number[0], Invoice.number_seq == number[1]) if number else q.where(sa.false())
     return q
 
 
@@ -127,9 +128,9 @@ def invoice(invoice_id: int):
     return render("portal/invoice.html", invoice=inv, allocations=list(allocations), events=events, today=today())
 
 
-class PeriodInput(InputSchema):
-    date_from = fields.Date(load_default=None, data_key="from")
-    date_to = fields.Date(load_default=None, data_key="to")
+class PeriodInput(QuerySchema):
+    date_from = Day(load_default=None, data_key="from")
+    date_to = Day(load_default=None, data_key="to")
 
 
 def _period() -> tuple[date, date, dict]:

@@ -24,7 +24,7 @@ from debitor.orgs.services import default_organisation
 from debitor.payments.models import PaymentAllocation
 from debitor.states import TransitionError
 from debitor.timeline.services import timeline
-from debitor.web.common import form_page, render
+from debitor.web.common import arg_id, form_page, render
 from debitor.web.documents import pdf_response
 from staff.access import editable_client, role_required
 from staff.views import bp
@@ -135,7 +135,7 @@ def _draft_context(client: Client | None) -> dict:
 @bp.route("/invoices/new", methods=["GET", "POST"])
 @role_required(*ISSUERS, Role.ACCOUNT_MANAGER)
 def invoice_new():
-    client = db.session.get(Client, request.values.get("client_id", type=int) or 0)
+    client = db.session.get(Client, arg_id("client_id") or 0)
     if client is None:  # first pick the client
         search = request.args.get("q", "").strip()
         q = sa.select(Client).order_by(Client.short_name).limit(20)

@@ -54,7 +54,7 @@ from debitor.invoices.queries import (
 from debitor.invoices.sending import send_invoice
 from debitor.invoices.services import issue_invoice
 from debitor.money import MINOR, format_money
-from debitor.schemas import error_messages
+from debitor.schemas import error_messages, parse_id
 from debitor.states import TransitionError
 from debitor.web.common import render
 from debitor.web.labels import LABELS, STATE_BADGES
@@ -262,7 +262,7 @@ def invoices():
 
 
 def _selected_ids() -> list[int]:
-    ids = {int(x) for x in request.form.getlist("ids") if x.isdigit()}
+    ids = {parse_id(x) for x in request.form.getlist("ids")} - {None}
     return sorted(ids)[:BULK_MAX]
 
 

@@ -4,30 +4,25 @@ from __future__ import annotations
 
 from flask import Response, abort, request
 from flask_babel import gettext
-from marshmallow import EXCLUDE, ValidationError, validates_schema
-from marshmallow import fields as mf
+from marshmallow import ValidationError, validates_schema
 
 from debitor.auth.models import Role
 from debitor.dates import today
 from debitor.onec.enterprise_data import export_enterprise_data, export_filename, month_bounds, period_too_long
 from debitor.orgs.services import default_organisation
-from debitor.schemas import N_, InputSchema, error_messages
+from debitor.schemas import Day, QuerySchema, error_messages
 from debitor.web.common import render
 from staff.access import role_required
 from staff.views import bp
 
 EXPORT_ROLES = (Role.CLERK, Role.MANAGER)
-DATE_ERROR = N_("Not a valid date: use YYYY-MM-DD")
 
 
-class PeriodInput(InputSchema):
+class PeriodInput(QuerySchema):
     """A period of days for an export or a report: both dates, in order, at most a year apart."""
 
-    class Meta:
-        unknown = EXCLUDE
-
-    date_from = mf.Date(required=True, error_messages={"invalid": DATE_ERROR})
-    date_to = mf.Date(required=True, error_messages={"invalid": DATE_ERROR})
+    date_from = Day(required=True)
+    date_to = Day(required=True)
 
     @validates_schema
     def _period(self, data, **kwargs):

@@ -23,14 +23,15 @@ from debitor.money import MoneyError, format_money, parse_kopecks
 from debitor.payments.matching import Facts, suggestions
 from debitor.payments.models import Direction, Payment, PaymentAllocation, PaymentRefund, PaymentState
 from debitor.payments.services import apply_allocations, link_refunds, remember_payer_inn, unapply, unlink_refund
+from debitor.schemas import parse_id
 from debitor.timeline.models import Event
-from debitor.web.common import paginate, render
+from debitor.web.common import arg_id, paginate, render
 from staff.access import role_required
 from staff.views import bp
 
 MATCHERS = (Role.CLERK, Role.MANAGER)
 ROWS = 5  # rows of the split form
-INVOICE_REF = re.compile(r"^\s*(?:№\s*)?(\d{1,9})(?:\s*/\s*(\d{4}))?\s*$")
+INVOICE_REF = re.compile(r"^\s*(?:№\s*)?([0-9]{1,9})(?:\s*/\s*([0-9]{4}))?\s*$")
 
 
 @bp.get("/payments")
@@ -44,7 +45,7 @@ def payments():
         q = q.where(Payment.direction == Direction.OUTGOING)
     elif state in {s.value for s in PaymentState}:
         q = q.where(Payment.state == PaymentState(state), Payment.direction == Direction.INCOMING)
-    statement_id = request.args.get("statement", type=int)
+    statement_id = arg_id("statement")
     if statement_id:  # the payments one statement brought, in its order
         q = q.where(Payment.statement_id == statement_id)
         order = (Payment.statement_line, Payment.id)
@@ -146,7 +147,7 @@ def _amounts(p: Payment) -> tuple[dict[int, int], dict[str, list[str]]]:
             continue
         try:
             if ident:
-                inv = db.session.get(Invoice, int(ident)) if ident.isdigit() else None
+                inv = db.session.get(Invoice, parse_id(ident)) if parse_id(ident) else None
                 if inv is None:
                     raise DomainError(_("An invoice was not found"))
             else:

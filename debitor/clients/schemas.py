@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields
 
-from debitor.money import MoneyError, parse_kopecks
-from debitor.schemas import N_, Inn, InputSchema, Kpp, Ogrn, length, number_range, one_of
+from debitor.money import MAX_KOPECKS, MoneyError, format_money, parse_kopecks
+from debitor.schemas import N_, Id, Inn, InputSchema, Kpp, Ogrn, length, number_range, one_of
 
 EMAIL = {"invalid": N_("Not a valid email address")}
 
@@ -19,6 +20,8 @@ class KopecksField(fields.Field):
             raise ValidationError(_("Not an amount: %(v)s", v=value)) from exc
         if kop < 0:
             raise ValidationError(_("Must not be negative"))
+        if kop > MAX_KOPECKS:
+            raise ValidationError(_("At most %(max)s", max=format_money(MAX_KOPECKS, locale=str(get_locale()))))
         return kop
 
 
@@ -39,8 +42,8 @@ class ClientInput(InputSchema):
     language = fields.String(load_default="ru", validate=one_of(["ru", "en"], N_("Unknown language: %(value)s")))
     payment_terms_days = fields.Integer(load_default=10, validate=number_range(0, 365))
     credit_limit = KopecksField(load_default=0, data_key="credit_limit")
-    account_manager_id = fields.Integer(load_default=None, allow_none=True)
-    parent_id = fields.Integer(load_default=None, allow_none=True)
+    account_manager_id = Id(load_default=None, allow_none=True)
+    parent_id = Id(load_default=None, allow_none=True)
     extra_inns = fields.List(Inn(), load_default=list)
     contact_name = fields.String(load_default=None, validate=length(max=200))
     contact_email = fields.Email(load_default=None, error_messages=EMAIL)

@@ -30,13 +30,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext
-from marshmallow import EXCLUDE, ValidationError, post_load, validates_schema
+from marshmallow import ValidationError, post_load, validates_schema
 from marshmallow import fields as mf
 
 from debitor.clients.models import Client, ClientInn, fold
 from debitor.db import db, in_values
 from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind, InvoiceState
-from debitor.schemas import N_, InputSchema, one_of
+from debitor.invoices.numbers import parse_number
+from debitor.schemas import N_, Day, Id, QuerySchema, one_of
 
 PAGE_SIZE = 50
 SEARCH_IDS_MAX = 1000  # more matching clients than this: a subquery instead of a list of ids
@@ -53,7 +54,6 @@ DEFAULT_DIRECTION = {
     "outstanding": "desc",
     "client": "asc",
 }
-NUMBER_RE = re.compile(r"(?:№|#|no\.?|n)?\s*(к-|k-)?\s*(\d{1,9})", re.IGNORECASE)
 INN_PREFIX_MIN = 4  # shorter digit strings are invoice numbers only
 
 
@@ -194,11 +194,6 @@ def default_sort(status: str) -> str:
     return "due_on" if status in OPEN_STATUSES else "issued_on"
 
 
-def _positive(value: int) -> None:
-    if value < 1:
-        raise ValidationError(gettext("Must be a positive number"))
-
-
 def _days(value: int) -> None:
     if not 1 <= value <= 3650:
         raise ValidationError(gettext("Must be from %(min)s to %(max)s", min=1, max=3650))
@@ -209,20 +204,14 @@ def _search_length(value: str) -> None:
         raise ValidationError(gettext("At most %(max)s characters", max=100))
 
 
-DATE_ERROR = N_("Not a valid date: use YYYY-MM-DD")
-
-
-class InvoiceTableQuery(InputSchema):
+class InvoiceTableQuery(QuerySchema):
     """The staff invoice table's query string. Unknown parameters are ignored (``lang``, htmx's own)."""
 
-    class Meta:
-        unknown = EXCLUDE
-
     status = mf.String(load_default="open", validate=one_of(STATUSES, N_("Unknown status “%(value)s”")))
-    client_id = mf.Integer(strict=False, validate=_positive)
-    manager_id = mf.Integer(strict=False, validate=_positive)
-    issued_from = mf.Date(error_messages={"invalid": DATE_ERROR})
-    issued_to = mf.Date(error_messages={"invalid": DATE_ERROR})
+    client_id = Id()
+    manager_id = Id()
+    issued_from = Day()
+    issued_to = Day()
     overdue_min_days = mf.Integer(strict=False, validate=_days)
     q = mf.String(load_default="", validate=_search_length)
     sort = mf.String(validate=one_of(SORTS, N_("Cannot sort by “%(value)s”")))
@@ -285,12 +274,12 @@ def search_condition(text: str) -> sa.ColumnElement[bool]:
     at least four digits, the main INN or an extra one)."""
     text = text.strip()
     found: list[sa.ColumnElement[bool]] = []
-    number = NUMBER_RE.fullmatch(text)
+    number = parse_number(text)
     if number:
-        kind = InvoiceKind.CREDIT_NOTE if number.group(1) else InvoiceKind.INVOICE
-        found.append(sa.and_(Invoice.number_seq == int(number.group(2)), Invoice.kind == _literal(kind.value)))
+        kind, seq = number
+        found.append(sa.and_(Invoice.number_seq == seq, Invoice.kind == _literal(kind.value)))
     clients = None
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         if len(text) >= INN_PREFIX_MIN:
             extra = sa.select(ClientInn.client_id).where(ClientInn.inn.startswith(text, autoescape=True))
             clients = sa.or_(Client.inn.startswith(text, autoescape=True), Client.id.in_(extra))

@@ -8,7 +8,10 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from debitor.clients.schemas import KopecksField
-from debitor.schemas import N_, InputSchema, length
+from debitor.money import MAX_KOPECKS
+from debitor.schemas import N_, Id, InputSchema, length
+
+MAX_QUANTITY = Decimal(10**12)  # a trillion units (impressions): what a line's NUMERIC(18, 3) holds, with room
 
 
 class QuantityField(fields.Field):
@@ -21,6 +24,8 @@ class QuantityField(fields.Field):
             raise ValidationError(_("Quantity must be greater than zero"))
         if qty.as_tuple().exponent < -3:
             raise ValidationError(_("At most three decimals"))
+        if qty > MAX_QUANTITY:
+            raise ValidationError(_("At most %(max)s", max=f"{MAX_QUANTITY:,}".replace(",", " ")))
         return qty
 
 
@@ -32,8 +37,8 @@ class LineInput(InputSchema):
 
 
 class DraftInput(InputSchema):
-    client_id = fields.Integer(required=True, error_messages={"required": N_("Choose a client")})
-    contract_id = fields.Integer(load_default=None, allow_none=True)
+    client_id = Id(required=True, error_messages={"required": N_("Choose a client")})
+    contract_id = Id(load_default=None, allow_none=True)
     period_start = fields.Date(load_default=None, allow_none=True)
     period_end = fields.Date(load_default=None, allow_none=True)
     lines = fields.List(fields.Nested(LineInput), required=True)
@@ -42,6 +47,13 @@ class DraftInput(InputSchema):
     def _check(self, data, **kwargs):
         if not data.get("lines"):
             raise ValidationError(_("An invoice needs at least one line"), "lines")
+        total = 0
+        for n, line in enumerate(data["lines"]):
+            amount = line["quantity"] * line["price"]
+            total += amount
+            if amount > MAX_KOPECKS or total > MAX_KOPECKS:
+                message = _("The amount is too large for an invoice (at most 10 trillion)")
+                raise ValidationError({"lines": {n: {"price": [message]}}})
         start, end = data.get("period_start"), data.get("period_end")
         if start and end and end < start:
             raise ValidationError(_("The period ends before it starts"), "period_end")

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from marshmallow import Schema, ValidationError
 from werkzeug.wrappers import Response
@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from debitor.db import db
 from debitor.errors import DomainError
 from debitor.extensions import htmx
-from debitor.schemas import error_messages
+from debitor.schemas import error_messages, parse_id
 
 bp = Blueprint("common", __name__)
 
@@ -30,10 +30,22 @@ def render(template: str, partial: str | None = None, status_code: int = 200, **
 def paginate(query: sa.Select) -> tuple[list, dict]:
     """One page of an ordered query (``?page=N``) and what the pager macro needs: total, page, pages."""
     size = current_app.config["PAGE_SIZE"]
-    page = max(request.args.get("page", 1, type=int), 1)
+    raw = request.args.get("page", "1").strip()
+    if raw.isascii() and raw.isdigit() and (len(raw) > 9 or int(raw) > MAX_PAGE):
+        abort(404)  # a page beyond any list's pages (an OFFSET past any BIGINT)
+    page = parse_id(raw) or 1
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
     rows = list(db.session.scalars(query.offset((page - 1) * size).limit(size)))
     return rows, {"total": total, "page": page, "pages": max((total + size - 1) // size, 1)}
+
+
+MAX_PAGE = 10**9
+
+
+def arg_id(name: str) -> int | None:
+    """An id from the query string or the form (``?client_id=…``), None when it cannot be a row's id."""
+    raw = request.values.get(name)
+    return parse_id(raw) if raw is not None else None
 
 
 def load_form(schema: Schema, data: dict | None = None) -> tuple[dict | None, dict[str, list[str]]]:
