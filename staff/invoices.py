@@ -41,7 +41,7 @@ from debitor.errors import DomainError
 from debitor.exports.services import XLSX_MAX_ROWS, request_export
 from debitor.extensions import htmx
 from debitor.invoices import export
-from debitor.invoices.models import Invoice, InvoiceState
+from debitor.invoices.models import CREDIT_NOTE_STATUS, Invoice, InvoiceState
 from debitor.invoices.queries import (
     PAGE_SIZE,
     InvoiceTableQuery,
@@ -89,7 +89,7 @@ class TableFormat:
         self.date_format = "short" if locale == "ru" else "medium"
         self.badges = {
             s: Markup('<span class="badge text-bg-{}">{}</span>').format(STATE_BADGES.get(s, "secondary"), LABELS[s])
-            for s in InvoiceState
+            for s in (*InvoiceState, CREDIT_NOTE_STATUS)
         }
 
     def link(self, endpoint: str, args: dict[str, str] | None = None, **first: str) -> str:
@@ -139,9 +139,9 @@ class TableFormat:
                 f'  <td class="text-nowrap">{_e(self.date(r.issued_on))}</td>\n'
                 f'  <td class="text-nowrap">{_e(self.date(r.due_on))}</td>\n'
                 f'  <td class="text-end">{late_cell}</td>\n'
-                f'  <td class="table-money">{_e(self.money(r.total_kopecks, r.currency))}</td>\n'
+                f'  <td class="table-money">{_e(self.money(r.signed_total_kopecks, r.currency))}</td>\n'
                 f'  <td class="table-money">{owing_cell}</td>\n'
-                f'  <td class="text-nowrap pe-3">{self.badges[r.state]}</td>\n</tr>'
+                f'  <td class="text-nowrap pe-3">{self.badges[r.status]}</td>\n</tr>'
             )
         return Markup("".join(out))  # noqa: S704 - every value above is escaped
 

@@ -60,11 +60,11 @@ def _values(row: TableRow, today: date, state_label: Callable[[str], str]) -> li
         row.issued_on,
         row.due_on,
         row.days_overdue(today) or None,
-        rubles(row.total_kopecks),
+        rubles(row.signed_total_kopecks),
         rubles(row.paid_kopecks),
         rubles(row.outstanding_kopecks),
         row.currency,
-        state_label(row.state),
+        state_label(row.status),
     ]
 
 

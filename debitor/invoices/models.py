@@ -27,6 +27,21 @@ class InvoiceKind(enum.StrEnum):
 
 
 OPEN_STATES = (InvoiceState.ISSUED, InvoiceState.PARTIALLY_PAID)
+CREDIT_NOTE_STATUS = "credit_note"  # what an issued credit note's badge says: it is never a bill to pay
+
+
+def shown_status(kind: str, state: str) -> str:
+    """The status a document's badge shows: its state, except that an issued credit note is a credit note
+    (its state only says it is in force)."""
+    if kind == InvoiceKind.CREDIT_NOTE and state != InvoiceState.DRAFT:
+        return CREDIT_NOTE_STATUS
+    return state
+
+
+def signed_total(kind: str, total_kopecks: int) -> int:
+    """The total as lists show it: a credit note lowers what the client owes, so it is negative."""
+    return -total_kopecks if kind == InvoiceKind.CREDIT_NOTE else total_kopecks
+
 
 INVOICE_FLOW = StateMachine(
     "invoice",
@@ -124,6 +139,14 @@ class Invoice(IdMixin, CreatedMixin, db.Model):
     @property
     def is_credit_note(self) -> bool:
         return self.kind == InvoiceKind.CREDIT_NOTE
+
+    @property
+    def status(self) -> str:
+        return shown_status(self.kind, self.state)
+
+    @property
+    def signed_total_kopecks(self) -> int:
+        return signed_total(self.kind, self.total_kopecks)
 
     @property
     def outstanding_kopecks(self) -> int:

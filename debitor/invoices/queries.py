@@ -35,7 +35,7 @@ from marshmallow import fields as mf
 
 from debitor.clients.models import Client, ClientInn, fold
 from debitor.db import db, in_values
-from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind, InvoiceState
+from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind, InvoiceState, shown_status, signed_total
 from debitor.invoices.numbers import parse_number
 from debitor.schemas import N_, Day, Id, QuerySchema, one_of
 
@@ -337,6 +337,14 @@ class TableRow:
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES and self.kind == InvoiceKind.INVOICE
+
+    @property
+    def status(self) -> str:
+        return shown_status(self.kind, self.state)
+
+    @property
+    def signed_total_kopecks(self) -> int:
+        return signed_total(self.kind, self.total_kopecks)
 
     @property
     def outstanding_kopecks(self) -> int:

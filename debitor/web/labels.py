@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
 
+from debitor.invoices.models import CREDIT_NOTE_STATUS
 from debitor.models import (
     ContractState,
     DisputeState,
@@ -19,6 +20,7 @@ LABELS = {
     InvoiceState.PARTIALLY_PAID: _l("Partially paid"),
     InvoiceState.PAID: _l("Paid"),
     InvoiceState.CANCELLED: _l("Cancelled"),
+    CREDIT_NOTE_STATUS: _l("Credit note"),
     PaymentState.UNMATCHED: _l("Unmatched"),
     PaymentState.PARTIALLY_APPLIED: _l("Partially applied"),
     PaymentState.APPLIED: _l("Applied"),
@@ -87,6 +89,7 @@ STATE_BADGES = {
     InvoiceState.PARTIALLY_PAID: "info",
     InvoiceState.PAID: "success",
     InvoiceState.CANCELLED: "dark",
+    CREDIT_NOTE_STATUS: "warning",
     PaymentState.UNMATCHED: "warning",
     PaymentState.PARTIALLY_APPLIED: "info",
     PaymentState.APPLIED: "success",
