@@ -30,6 +30,9 @@ EXACT, REFERENCED_ALL, REFERENCED_PARTIAL, REFERENCED_OVER = 98, 97, 90, 88
 AMOUNT_ONE, AMOUNT_OLDEST, CREDIT_ONLY, OLDEST_FIRST = 90, 85, 90, 60
 UNKNOWN_PAYER_REFERENCED, UNKNOWN_PAYER_AMOUNT = 70, 45
 DOUBT_PENALTY = 15  # a referenced number that is missing, paid or another client's
+# An unknown payer's suggestion strong enough to offer remembering the payer's INN for the client by default:
+# the purpose names the invoice and the amount is what it owes. An amount alone (45) never is.
+STRONG_FOR_LEARNING = UNKNOWN_PAYER_REFERENCED
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,11 @@ class Proposal:
     @property
     def key(self) -> tuple:
         return (self.client_id, tuple((inv.id, amount) for inv, amount in self.allocations))
+
+    @property
+    def strong(self) -> bool:
+        """Strong enough that remembering the payer's INN for its client is offered ticked."""
+        return self.confidence >= STRONG_FOR_LEARNING
 
 
 @dataclass(frozen=True)
