@@ -145,3 +145,12 @@ def test_open_redirect_is_refused(client, people):
     assert token_page.status_code == 200
     r = post_form(client, "/?next=https://evil.example/", {"email": "acc@romashka.test", "password": f.PASSWORD})
     assert r.headers["Location"] == "/home"
+
+
+@pytest.mark.parametrize(
+    ("page", "other", "label"), [("/", "/staff/", "Вход для сотрудников"), ("/staff/", "/", "Личный кабинет клиента")]
+)
+def test_each_sign_in_page_links_to_the_other_as_a_link_not_as_text(client, page, other, label):
+    body = client.get(page).get_data(as_text=True)
+    assert f'href="{other}" data-testid="other-sign-in">{label}</a>' in body
+    assert "&lt;a" not in body  # no markup printed as text (issue 12, point 7)
