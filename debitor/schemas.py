@@ -26,6 +26,7 @@ BUILTIN = [
     N_("Not a valid list."),
     N_("Field may not be null."),
     N_("Not a valid boolean."),
+    N_("Not a valid date."),
 ]
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesParser
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -46,6 +48,13 @@ def mail_message(message_id: int):
 URL = re.compile(r"https?://\S+")
 
 
+def _date(header) -> datetime | None:
+    try:
+        return parsedate_to_datetime(str(header)) if header else None
+    except (TypeError, ValueError):
+        return None
+
+
 def masked(text: str, *, everything: bool) -> str:
     """The sink's copy as staff may read it: the recipient's copy of a message that carries a one-time link
     (``everything``: the worker marked it) shows no links at all, and no message shows a reset link."""
@@ -71,7 +80,7 @@ def sink_messages(limit: int = 50) -> list[dict] | None:
             {
                 "to": msg["To"],
                 "subject": msg["Subject"],
-                "date": msg["Date"],
+                "received_at": _date(msg["Date"]) or datetime.fromtimestamp(path.stat().st_mtime, UTC),
                 "text": text,
             }
         )

@@ -34,3 +34,66 @@ def test_the_staff_homes_process_lists_what_runs_with_links(app):
         assert f'href="{link}"' in process
     for not_yet in ("Договор", "статистик", "напоминан", "пени"):
         assert not_yet not in process
+
+
+def test_a_cancelled_invoice_and_a_cancelled_task_each_have_their_word(app):
+    from flask_babel import force_locale
+
+    from debitor.models import InvoiceState, TaskState
+    from debitor.web.labels import LABELS, STATE_BADGES
+
+    with app.test_request_context(), force_locale("ru"):
+        assert str(LABELS[InvoiceState.CANCELLED]) == "Аннулирован"  # a счёт, as the table's filter says
+        assert str(LABELS[TaskState.CANCELLED]) == "Отменена"  # a задача
+        assert str(LABELS["cancelled"]) == "Аннулирован"  # a plain value: the invoice table's tabs
+    assert STATE_BADGES[InvoiceState.CANCELLED] == "dark" and STATE_BADGES[TaskState.CANCELLED] == "secondary"
+
+
+def test_an_invitation_opens_a_page_for_a_first_password(app, smtp):
+    import re
+
+    org = f.organisation()
+    client = f.client(org, "Ромашка")
+    am = f.staff(Role.CLERK, "clerk@staff.test")
+    db.session.commit()
+    c = app.test_client()
+    post_form(c, "/staff/", {"email": am.email, "password": f.PASSWORD})
+    post_form(c, f"/staff/clients/{client.id}/portal-users/new", {"name": "Анна", "email": "anna@romashka.test"})
+    run_jobs(app)
+    link = re.search(r"http://testserver(/reset/\S+)", smtp.messages[0].get_body(("plain",)).get_content()).group(1)
+    page = app.test_client().get(link).get_data(as_text=True)
+    assert "<title>Задайте пароль" in page and "новый пароль" not in page.lower()
+    # someone who has signed in before and forgot the password sets a new one
+    post_form(app.test_client(), "/staff/forgot", {"email": am.email})
+    run_jobs(app)
+    link = re.search(r"http://testserver(/staff/reset/\S+)", smtp.messages[1].get_body(("plain",)).get_content())
+    assert "Задайте новый пароль" in app.test_client().get(link.group(1)).get_data(as_text=True)
+
+
+def test_the_mail_sinks_heading_reads_well_and_its_entries_have_dates(app, tmp_path):
+    import smtplib
+
+    from jobs.mailsink import start
+    from tests.conftest import free_port
+
+    port = free_port()
+    controller = start(str(tmp_path), port=port)
+    try:
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            smtp.sendmail(
+                "a@x.test", ["b@x.test"], b"Subject: hi\r\nDate: Wed, 02 Dec 2026 10:15:00 +0000\r\n\r\nx\r\n"
+            )
+    finally:
+        controller.stop()
+    f.staff(Role.CLERK, "clerk@staff.test")
+    db.session.commit()
+    app.config["MAIL_SINK_DIR"] = str(tmp_path)
+    try:
+        c = app.test_client()
+        post_form(c, "/staff/", {"email": "clerk@staff.test", "password": f.PASSWORD})
+        page = c.get("/staff/mail").get_data(as_text=True)
+    finally:
+        app.config["MAIL_SINK_DIR"] = ""
+    sink = page[page.index('id="sink"') :]
+    assert "02.12.2026" in sink and ">—<" not in sink
+    assert "Почта для разработки" in page and "перехватчик почты что" not in page

@@ -9,7 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from debitor.clients.schemas import KopecksField
 from debitor.money import MAX_KOPECKS
-from debitor.schemas import N_, Id, InputSchema, length
+from debitor.schemas import N_, Day, Id, InputSchema, length
 
 MAX_QUANTITY = Decimal(10**12)  # a trillion units (impressions): what a line's NUMERIC(18, 3) holds, with room
 
@@ -39,8 +39,8 @@ class LineInput(InputSchema):
 class DraftInput(InputSchema):
     client_id = Id(required=True, error_messages={"required": N_("Choose a client")})
     contract_id = Id(load_default=None, allow_none=True)
-    period_start = fields.Date(load_default=None, allow_none=True)
-    period_end = fields.Date(load_default=None, allow_none=True)
+    period_start = Day(load_default=None, allow_none=True)
+    period_end = Day(load_default=None, allow_none=True)
     lines = fields.List(fields.Nested(LineInput), required=True)
 
     @validates_schema

@@ -131,7 +131,9 @@ def register_auth(bp: Blueprint, kind: str, home: str, login_rule: str) -> None:
                 db.session.commit()
                 flash(_("Your password is set. Sign in with it."), "success")
                 return redirect(url_for(f"{bp.name}.login"), code=303)
-        return render(f"{tpl}/reset.html", invalid=False, errors=errors, status_code=400 if errors else 200)
+        first = user.last_login_at is None  # an invitation, or an account that never signed in: no "new" password
+        status = 400 if errors else 200
+        return render(f"{tpl}/reset.html", invalid=False, first=first, errors=errors, status_code=status)
 
     @bp.route("/account/password", methods=["GET", "POST"], endpoint="password")
     @login_required

@@ -1,5 +1,8 @@
 """Human labels for enum values, translated (used by templates as ``L[state]``)."""
 
+import enum
+from collections.abc import Mapping
+
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
 
@@ -14,44 +17,71 @@ from debitor.models import (
     TaskState,
 )
 
-LABELS = {
-    InvoiceState.DRAFT: _l("Draft"),
-    InvoiceState.ISSUED: _l("Awaiting payment"),
-    InvoiceState.PARTIALLY_PAID: _l("Partially paid"),
-    InvoiceState.PAID: _l("Paid"),
-    InvoiceState.CANCELLED: _l("Cancelled"),
-    CREDIT_NOTE_STATUS: _l("Credit note"),
-    PaymentState.UNMATCHED: _l("Unmatched"),
-    PaymentState.PARTIALLY_APPLIED: _l("Partially applied"),
-    PaymentState.APPLIED: _l("Applied"),
-    ContractState.DRAFT: _l("Draft"),
-    ContractState.AWAITING_ACK: _l("Awaiting acknowledgement"),
-    ContractState.ACKNOWLEDGED: _l("Acknowledged"),
-    ContractState.ACK_OVERDUE: _l("Acknowledgement overdue"),
-    ContractState.TERMINATED: _l("Terminated"),
-    DisputeState.OPEN: _lp("dispute", "Open"),
-    DisputeState.CREDITED: _l("Resolved: credit note"),
-    DisputeState.CORRECTED: _l("Resolved: corrected invoice"),
-    DisputeState.REJECTED: _l("Rejected"),
-    TaskState.OPEN: _lp("task", "Open"),
-    TaskState.IN_PROGRESS: _l("In progress"),
-    TaskState.DONE: _l("Done"),
-    TaskState.CANCELLED: _lp("task", "Cancelled"),
-    OutboxState.PENDING: _l("Queued"),
-    OutboxState.SENT: _l("Sent"),
-    OutboxState.FAILED: _l("Failed"),
-    Role.CLERK: _l("Clerk"),
-    Role.ACCOUNT_MANAGER: _l("Account manager"),
-    Role.MANAGER: _l("Manager"),
-    Role.ADMIN: _l("Administrator"),
-    "statement_queued": _lp("statement", "Queued"),
-    "statement_running": _l("Importing"),
-    "statement_done": _l("Imported"),
-    "statement_failed": _l("Not imported"),
-    "source_upload": _l("Uploaded"),
-    "source_folder": _l("Exchange folder"),
-    "source_cli": _l("Command line"),
-}
+
+class ByKind(Mapping):
+    """A table keyed by enum member and its enum: ``InvoiceState.CANCELLED`` and ``TaskState.CANCELLED`` are
+    the same string, "cancelled", but a cancelled invoice is «Аннулирован» and a cancelled task «Отменена»
+    (a plain dict kept only the last of the two). A plain string finds the first entry with that value."""
+
+    def __init__(self, entries: list[tuple]) -> None:  # pairs: a dict literal would merge equal keys
+        self._typed = {(type(k), str(k)): v for k, v in entries if isinstance(k, enum.Enum)}
+        self._plain: dict[str, object] = {}
+        for k, v in entries:
+            self._plain.setdefault(str(k), v)
+
+    def __getitem__(self, key):
+        if isinstance(key, enum.Enum) and (type(key), str(key)) in self._typed:
+            return self._typed[(type(key), str(key))]
+        return self._plain[str(key)]
+
+    def __iter__(self):
+        return iter(self._plain)
+
+    def __len__(self) -> int:
+        return len(self._plain)
+
+
+LABELS = ByKind(
+    [
+        (InvoiceState.DRAFT, _l("Draft")),
+        (InvoiceState.ISSUED, _l("Awaiting payment")),
+        (InvoiceState.PARTIALLY_PAID, _l("Partially paid")),
+        (InvoiceState.PAID, _l("Paid")),
+        (InvoiceState.CANCELLED, _l("Cancelled")),
+        (CREDIT_NOTE_STATUS, _l("Credit note")),
+        (PaymentState.UNMATCHED, _l("Unmatched")),
+        (PaymentState.PARTIALLY_APPLIED, _l("Partially applied")),
+        (PaymentState.APPLIED, _l("Applied")),
+        (ContractState.DRAFT, _l("Draft")),
+        (ContractState.AWAITING_ACK, _l("Awaiting acknowledgement")),
+        (ContractState.ACKNOWLEDGED, _l("Acknowledged")),
+        (ContractState.ACK_OVERDUE, _l("Acknowledgement overdue")),
+        (ContractState.TERMINATED, _l("Terminated")),
+        (DisputeState.OPEN, _lp("dispute", "Open")),
+        (DisputeState.CREDITED, _l("Resolved: credit note")),
+        (DisputeState.CORRECTED, _l("Resolved: corrected invoice")),
+        (DisputeState.REJECTED, _l("Rejected")),
+        (TaskState.OPEN, _lp("task", "Open")),
+        (TaskState.IN_PROGRESS, _l("In progress")),
+        (TaskState.DONE, _l("Done")),
+        (TaskState.CANCELLED, _lp("task", "Cancelled")),
+        (OutboxState.PENDING, _l("Queued")),
+        (OutboxState.SENT, _l("Sent")),
+        (OutboxState.FAILED, _l("Failed")),
+        (Role.CLERK, _l("Clerk")),
+        (Role.ACCOUNT_MANAGER, _l("Account manager")),
+        (Role.MANAGER, _l("Manager")),
+        (Role.ADMIN, _l("Administrator")),
+        ("statement_queued", _lp("statement", "Queued")),
+        ("statement_running", _l("Importing")),
+        ("statement_done", _l("Imported")),
+        ("statement_failed", _l("Not imported")),
+        ("source_upload", _l("Uploaded")),
+        ("source_folder", _l("Exchange folder")),
+        ("source_cli", _l("Command line")),
+    ]
+)
+
 
 EVENT_LABELS = {
     "invoice_issued": _l("Invoice issued"),
@@ -83,30 +113,32 @@ EVENT_LABELS = {
     "payment_received": _l("Payment received"),
 }
 
-STATE_BADGES = {
-    InvoiceState.DRAFT: "secondary",
-    InvoiceState.ISSUED: "primary",
-    InvoiceState.PARTIALLY_PAID: "info",
-    InvoiceState.PAID: "success",
-    InvoiceState.CANCELLED: "dark",
-    CREDIT_NOTE_STATUS: "warning",
-    PaymentState.UNMATCHED: "warning",
-    PaymentState.PARTIALLY_APPLIED: "info",
-    PaymentState.APPLIED: "success",
-    TaskState.OPEN: "primary",
-    TaskState.IN_PROGRESS: "info",
-    TaskState.DONE: "success",
-    TaskState.CANCELLED: "secondary",
-    ContractState.AWAITING_ACK: "warning",
-    ContractState.ACKNOWLEDGED: "success",
-    ContractState.ACK_OVERDUE: "danger",
-    ContractState.TERMINATED: "secondary",
-    DisputeState.OPEN: "warning",
-    OutboxState.PENDING: "secondary",
-    OutboxState.SENT: "success",
-    OutboxState.FAILED: "danger",
-    "statement_queued": "secondary",
-    "statement_running": "info",
-    "statement_done": "success",
-    "statement_failed": "danger",
-}
+STATE_BADGES = ByKind(
+    [
+        (InvoiceState.DRAFT, "secondary"),
+        (InvoiceState.ISSUED, "primary"),
+        (InvoiceState.PARTIALLY_PAID, "info"),
+        (InvoiceState.PAID, "success"),
+        (InvoiceState.CANCELLED, "dark"),
+        (CREDIT_NOTE_STATUS, "warning"),
+        (PaymentState.UNMATCHED, "warning"),
+        (PaymentState.PARTIALLY_APPLIED, "info"),
+        (PaymentState.APPLIED, "success"),
+        (TaskState.OPEN, "primary"),
+        (TaskState.IN_PROGRESS, "info"),
+        (TaskState.DONE, "success"),
+        (TaskState.CANCELLED, "secondary"),
+        (ContractState.AWAITING_ACK, "warning"),
+        (ContractState.ACKNOWLEDGED, "success"),
+        (ContractState.ACK_OVERDUE, "danger"),
+        (ContractState.TERMINATED, "secondary"),
+        (DisputeState.OPEN, "warning"),
+        (OutboxState.PENDING, "secondary"),
+        (OutboxState.SENT, "success"),
+        (OutboxState.FAILED, "danger"),
+        ("statement_queued", "secondary"),
+        ("statement_running", "info"),
+        ("statement_done", "success"),
+        ("statement_failed", "danger"),
+    ]
+)
