@@ -14,6 +14,7 @@ from datetime import date, time, timedelta
 
 import sqlalchemy as sa
 
+from debitor.dates import today
 from debitor.db import db
 from debitor.identifiers import inn_check_digit
 from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind
@@ -159,9 +160,10 @@ def demo_statement(day: date, *, seed: int = 7, skip: int = 0) -> tuple[str, byt
     received = sum(d.amount_kopecks for d in docs if d.received_on)
     debited = sum(d.amount_kopecks for d in docs if d.debited_on)
     opening = 4_250_000_00
+    # a day's statement is made the next morning; today's (dropped into the exchange folder) today, not tomorrow
     header = Header(
         version="1.03", encoding_declared="Windows", sender="СберБизнес", recipient="1С:Бухгалтерия предприятия",
-        created_on=day + timedelta(days=1), created_time=time(9, 5), date_from=day, date_to=day,
+        created_on=min(day + timedelta(days=1), today()), created_time=time(9, 5), date_from=day, date_to=day,
         accounts=[account], document_kinds=[], fields={},
     )  # fmt: skip
     section = AccountSection(0, account, day, day, opening, received, debited, opening + received - debited)

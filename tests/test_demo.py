@@ -59,3 +59,19 @@ def test_demo_data(app):
     portal = app.test_client()
     assert post_form(portal, "/", {"email": "client@debitor.local", "password": CLIENT_PASSWORD}).status_code == 303
     assert portal.get("/invoices").status_code == 200
+
+
+def test_the_demo_statements_are_never_made_in_the_future(app):
+    from datetime import timedelta
+
+    from tests import factories as f
+
+    f.organisation()
+
+    from debitor.dates import today
+    from debitor.demo_bank import demo_statement
+    from debitor.onec.parser import parse
+
+    for day, made in [(today(), today()), (today() - timedelta(days=1), today())]:
+        name, data = demo_statement(day)
+        assert parse(data).header.created_on == made, name  # issue 12, point 12: was tomorrow
