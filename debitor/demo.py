@@ -560,7 +560,7 @@ class DemoBuilder:
                 )
                 self.task(
                     "dispute",
-                    f"Спор по счёту № {inv.number}",
+                    f"Спор по счёту № {inv.number} от {inv.issued_on:%d.%m.%Y}",
                     Role.MANAGER,
                     client,
                     due=inv.issued_on + timedelta(days=5),
@@ -573,7 +573,7 @@ class DemoBuilder:
             if late:
                 self.task(
                     "long_overdue",
-                    f"Счёт № {late[0].number} просрочен более 30 дней",
+                    f"Счёт № {late[0].number} от {late[0].issued_on:%d.%m.%Y} просрочен более 30 дней",
                     Role.CLERK,
                     client,
                     due=self.today + timedelta(days=self.rnd.choice([-2, 0, 1, 3])),

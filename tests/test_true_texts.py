@@ -97,3 +97,28 @@ def test_the_mail_sinks_heading_reads_well_and_its_entries_have_dates(app, tmp_p
     sink = page[page.index('id="sink"') :]
     assert "02.12.2026" in sink and ">—<" not in sink
     assert "Почта для разработки" in page and "перехватчик почты что" not in page
+
+
+def test_each_task_links_to_its_document_with_its_date(app):
+    from datetime import date, timedelta
+
+    from debitor.db import utcnow
+    from debitor.tasks.models import Task
+
+    org = f.organisation()
+    client = f.client(org, "Ромашка")
+    old = f.issued(org, client, on=date(2025, 3, 3), lines=((1, 100_00),))
+    new = f.issued(org, client, on=date(2026, 3, 3), lines=((1, 100_00),))
+    new.number_seq = old.number_seq  # the same number in another year: «№ 51» alone is ambiguous
+    clerk = f.staff(Role.CLERK, "clerk@staff.test")
+    for inv in (old, new):
+        db.session.add(Task(kind="long_overdue", title="Просрочен", role=Role.CLERK, client_id=client.id,
+                            invoice_id=inv.id, due_at=utcnow() + timedelta(days=1)))  # fmt: skip
+    db.session.commit()
+    c = app.test_client()
+    post_form(c, "/staff/", {"email": clerk.email, "password": f.PASSWORD})
+    page = c.get("/staff/tasks").get_data(as_text=True)
+    cells = re.findall(r'data-testid="task-document">(.*?)</td>', page, re.S)
+    assert len(cells) == 2
+    assert f'href="/staff/invoices/{old.id}"' in cells[0] + cells[1] and f'href="/staff/invoices/{new.id}"' in page
+    assert "от 03.03.2025" in page and "от 03.03.2026" in page

@@ -46,3 +46,5 @@ class Task(IdMixin, CreatedMixin, db.Model):
     note: Mapped[str] = mapped_column(sa.Text, default="")
     assignee = relationship("StaffUser")
     client = relationship("Client")
+    invoice = relationship("Invoice")
+    contract = relationship("Contract")
