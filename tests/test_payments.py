@@ -82,3 +82,18 @@ def test_unapply_restores_both_sides_and_keeps_history():
         unapply(alloc)
     kinds = db.session.scalars(sa.select(Event.kind).where(Event.invoice_id == inv.id).order_by(Event.id)).all()
     assert kinds == ["invoice_issued", "payment_applied", "payment_unapplied"]
+
+
+def test_a_credit_note_is_never_paid():
+    """A credit note is issued (so in an "open" state) but lowers the debt itself: money applied to it would
+    vanish from the client's balance and its statement alike."""
+    from debitor.invoices.services import cancel_with_credit_note
+
+    org = f.organisation()
+    c = f.client(org)
+    note = cancel_with_credit_note(f.issued(org, c, lines=((1, 100_00),)), reason="ошибка")
+    p = f.payment(org, c, 100_00)
+    with pytest.raises(DomainError):
+        apply_payment(p, note)
+    assert p.applied_kopecks == 0 and note.paid_kopecks == 0
+    assert client_balance(c.id, today()).balance == -100_00  # the payment is credit

@@ -8,23 +8,40 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from debitor.clients.models import Client
+from debitor.dates import today
 from debitor.db import db
 from debitor.invoices.models import Invoice, InvoiceKind, InvoiceState
-from debitor.payments.models import Direction, Payment
+from debitor.kpi.services import client_balance
+from debitor.payments.models import Direction, Payment, PaymentAllocation
 
-ROW_ORDER = {"invoice": 0, "credit_note": 1, "payment": 2, "refund": 3}
+# rows of one day: documents first, then each payment followed by what of it settled someone else's invoices
+ROW_ORDER = {
+    "invoice": (0, 0),
+    "credit_note": (1, 0),
+    "payment": (2, 0),
+    "third_party_payment": (2, 0),
+    "payment_for_other": (2, 1),
+    "refund": (3, 0),
+}
 
 
 @dataclass(frozen=True, slots=True)
 class StatementRow:
     on: date  # the date the row counts on (issue date, or the date the payment was received)
-    kind: str  # "invoice" (debit) | "credit_note" (credit) | "payment" (credit)
+    # "invoice" (debit) | "credit_note" (credit) | "payment" (credit: the client's own payment, all of it)
+    # | "third_party_payment" (credit: another client's payment applied to this client's invoices)
+    # | "payment_for_other" (debit: the part of the client's payment applied to another client's invoices)
+    # | "refund" (debit: money we paid back to the client)
+    kind: str
     number: str  # document number: the invoice / credit note number, the payment order number
     doc_date: date | None  # the document's own date (a payment order's date may precede its receipt)
     debit_kopecks: int
     credit_kopecks: int
     ref_id: int  # invoice or payment id
     corrects: str | None = None  # for a credit note: the number of the invoice it corrects
+    party: str | None = None  # third-party rows: the other client (who paid for this one, or was paid for)
+    invoices: tuple[str, ...] = ()  # third-party rows: the numbers of the invoices the money settled
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,30 +82,12 @@ def _counted_documents(client_id: int):
     )
 
 
-def _balance_before(client_id: int, start: date) -> int:
-    signed = sa.case((Invoice.kind == InvoiceKind.CREDIT_NOTE, -Invoice.total_kopecks), else_=Invoice.total_kopecks)
-    documents = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(signed), 0)).where(
-            _counted_documents(client_id), Invoice.issued_on < start
-        )
-    )
-    signed_paid = sa.case(
-        (Payment.direction == Direction.OUTGOING, -Payment.amount_kopecks), else_=Payment.amount_kopecks
-    )
-    paid = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(signed_paid), 0)).where(
-            Payment.client_id == client_id, Payment.received_on < start
-        )
-    )
-    return int(documents) - int(paid)
-
-
-def _document_rows(client_id: int, start: date, end: date) -> list[StatementRow]:
+def _document_rows(client_id: int, start: date) -> list[StatementRow]:
     corrected = aliased(Invoice)
     q = (
         sa.select(Invoice, corrected)
         .outerjoin(corrected, corrected.id == Invoice.corrects_id)
-        .where(_counted_documents(client_id), Invoice.issued_on >= start, Invoice.issued_on <= end)
+        .where(_counted_documents(client_id), Invoice.issued_on >= start)
     )
     rows = []
     for inv, corr in db.session.execute(q):
@@ -108,10 +107,9 @@ def _document_rows(client_id: int, start: date, end: date) -> list[StatementRow]
     return rows
 
 
-def _payment_rows(client_id: int, start: date, end: date) -> list[StatementRow]:
-    q = sa.select(Payment).where(
-        Payment.client_id == client_id, Payment.received_on >= start, Payment.received_on <= end
-    )
+def _payment_rows(client_id: int, start: date) -> list[StatementRow]:
+    """The client's own payments, all of each (also what of it went to others' invoices: see below)."""
+    q = sa.select(Payment).where(Payment.client_id == client_id, Payment.received_on >= start)
     rows = []
     for p in db.session.scalars(q):
         refund = p.direction == Direction.OUTGOING  # money we paid back to the client
@@ -129,6 +127,54 @@ def _payment_rows(client_id: int, start: date, end: date) -> list[StatementRow]:
     return rows
 
 
+def _third_party_rows(client_id: int, start: date, *, paid_for_us: bool) -> list[StatementRow]:
+    """Money that crossed between clients (an agency paying its sub-client's invoices, or the other way):
+    with ``paid_for_us``, other clients' payments applied to this client's invoices (a credit, naming the
+    payer); otherwise the parts of this client's payments applied to other clients' invoices (a debit,
+    naming whom it paid for). One row per payment and other client, on the day the money came in."""
+    other = aliased(Client)
+    ours, theirs = (Invoice.client_id, Payment.client_id) if paid_for_us else (Payment.client_id, Invoice.client_id)
+    q = (
+        sa.select(PaymentAllocation.amount_kopecks, Payment, Invoice, other)
+        .join(Payment, Payment.id == PaymentAllocation.payment_id)
+        .join(Invoice, Invoice.id == PaymentAllocation.invoice_id)
+        .join(other, other.id == theirs)
+        .where(ours == client_id, theirs != client_id, PaymentAllocation.reversed_at.is_(None))
+        .where(Payment.received_on >= start)
+        .order_by(Payment.id, other.id, Invoice.issued_on, Invoice.id)
+    )
+    grouped: dict[tuple[int, int], tuple[Payment, Client, int, list[str]]] = {}
+    for amount, p, inv, party in db.session.execute(q):
+        _p, _c, total, numbers = grouped.get((p.id, party.id), (p, party, 0, []))
+        grouped[(p.id, party.id)] = (p, party, total + amount, [*numbers, inv.number or ""])
+    return [
+        StatementRow(
+            on=p.received_on,
+            kind="third_party_payment" if paid_for_us else "payment_for_other",
+            number=p.doc_number or "",
+            doc_date=p.doc_date or p.received_on,
+            debit_kopecks=0 if paid_for_us else total,
+            credit_kopecks=total if paid_for_us else 0,
+            ref_id=p.id,
+            party=party.legal_name,
+            invoices=tuple(numbers),
+        )
+        for p, party, total, numbers in grouped.values()
+    ]
+
+
+def _rows_from(client_id: int, start: date) -> list[StatementRow]:
+    """Every row of the client's account dated ``start`` or later, in statement order."""
+    rows = [
+        *_document_rows(client_id, start),
+        *_payment_rows(client_id, start),
+        *_third_party_rows(client_id, start, paid_for_us=True),
+        *_third_party_rows(client_id, start, paid_for_us=False),
+    ]
+    rows.sort(key=lambda r: (r.on, ROW_ORDER[r.kind][0], r.ref_id, ROW_ORDER[r.kind][1], r.party or ""))
+    return rows
+
+
 def statement_of_account(client_id: int, start: date, end: date) -> Statement:
     """The client's statement of account for ``start``..``end`` (both days included). Reads only.
 
@@ -139,26 +185,36 @@ def statement_of_account(client_id: int, start: date, end: date) -> Statement:
     - credit: the client's credit notes (сторно; not drafts, not cancelled) on their ``issued_on``,
       and every payment received from the client (``Payment.client_id``) on its ``received_on``,
       whether or not it is applied to invoices (unapplied money is still the client's money);
-    - debit too: money we paid back to the client (an outgoing payment to it: a refund of an overpayment);
-    - opening balance: debit minus credit of everything dated before ``start``;
-    - closing balance: opening + debit turnover − credit turnover; positive = the client owes us.
+    - credit too: another client's payment applied to this client's invoices (an agency paying for its
+      sub-client), on the payment's ``received_on``, naming the payer; and the other way round a debit
+      for what of the client's own payment was applied to another client's invoices;
+    - debit too: money we paid back to the client (an outgoing payment to it: a refund of an overpayment).
 
-    Rows are sorted by date, then invoices before credit notes before payments, then by id.
+    The balance itself is not summed up again here: the closing balance of a period that ends today
+    is the client's balance as the portal's home shows it (``kpi.services.client_balance``: open invoices
+    less unused credit), and a period that ends earlier closes at that less what is dated after it. The
+    opening balance is the closing less the period's turnover, so opening + debit − credit = closing
+    always, and a period before the client's first document opens at zero exactly when the rows account
+    for the whole balance (which the tests check).
+
+    Rows are sorted by date, then invoices before credit notes before payments, each payment followed by
+    what of it went to other clients' invoices, then by id.
     """
     if end < start:
         raise ValueError(f"the period ends ({end}) before it starts ({start})")
-    opening = _balance_before(client_id, start)
-    rows = _document_rows(client_id, start, end) + _payment_rows(client_id, start, end)
-    rows.sort(key=lambda r: (r.on, ROW_ORDER[r.kind], r.ref_id))
+    rows = _rows_from(client_id, start)
+    later = sum(r.debit_kopecks - r.credit_kopecks for r in rows if r.on > end)
+    rows = [r for r in rows if r.on <= end]
     debit = sum(r.debit_kopecks for r in rows)
     credit = sum(r.credit_kopecks for r in rows)
+    closing = client_balance(client_id, today()).balance - later
     return Statement(
         client_id=client_id,
         start=start,
         end=end,
-        opening_kopecks=opening,
+        opening_kopecks=closing - debit + credit,
         rows=rows,
         debit_kopecks=debit,
         credit_kopecks=credit,
-        closing_kopecks=opening + debit - credit,
+        closing_kopecks=closing,
     )

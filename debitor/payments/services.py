@@ -43,7 +43,10 @@ def same_group(payment: Payment, invoice: Invoice) -> bool:
 def apply_payment(
     payment: Payment, invoice: Invoice, amount_kopecks: int | None = None, *, actor=None, reason: str = ""
 ) -> PaymentAllocation:
-    """Apply ``amount`` (default: as much as both allow) of a payment to an open invoice."""
+    """Apply ``amount`` (default: as much as both allow) of a payment to an open invoice (never to a credit
+    note: it is issued, so "open", but it lowers the debt itself and is not paid)."""
+    if invoice.is_credit_note:
+        raise DomainError(_l("A credit note is not paid: it reduces the debt by itself"))
     if invoice.state not in OPEN_STATES:
         raise DomainError(_l("Invoice %(n)s is not open for payment", n=invoice.number or invoice.id))
     if payment.currency != invoice.currency:

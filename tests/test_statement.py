@@ -1,0 +1,225 @@
+"""The statement of account (акт сверки) against the client's balance: what an agency pays for its
+sub-client, refunds, credit notes, and the closing figure the portal's home shows («К оплате»)."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pypdf import PdfReader
+
+from debitor.dates import today
+from debitor.db import db
+from debitor.documents.services import statement_document
+from debitor.documents.statement import statement_of_account
+from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind
+from debitor.invoices.services import cancel_with_credit_note
+from debitor.kpi.services import client_balance
+from debitor.payments.models import Direction, Payment, PaymentAllocation
+from debitor.payments.services import apply_payment, link_refunds, unapplied_credit, unapply
+from tests import factories as f
+from tests.conftest import post_form
+
+NBSP = "\u00a0"
+
+
+def pdf_text(content: bytes) -> str:
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    return re.sub(r"\s+", " ", text)
+
+
+def signed_in(app, email):
+    c = app.test_client()
+    assert post_form(c, "/", {"email": email, "password": f.PASSWORD}).status_code == 303
+    return c
+
+
+def test_agency_payment_settles_the_sub_clients_statement(app):
+    """An agency pays a sub-client's invoice: the sub-client's statement closes at what it owes (as its
+    home page says), with a credit line naming the agency; the agency's shows where its money went."""
+    day = today() - timedelta(days=40)
+    org = f.organisation()
+    agency = f.client(org, "Агентство", legal_name="ООО «Агентство»")
+    sub = f.client(org, "Сабклиент", legal_name="ООО «Сабклиент»", parent_id=agency.id)
+    paid_by_agency = f.issued(org, sub, on=day, lines=((1, 100_000_00),))
+    part_paid = f.issued(org, sub, on=day + timedelta(days=1), lines=((1, 30_000_00),))
+    by_agency = f.payment(org, agency, 120_000_00, on=day + timedelta(days=5))  # 20 000 left: the agency's credit
+    apply_payment(by_agency, paid_by_agency)
+    apply_payment(f.payment(org, sub, 10_000_00, on=day + timedelta(days=6)), part_paid)
+    f.portal_user(sub, "buh@sub.test")
+    db.session.commit()
+
+    due = client_balance(sub.id, today()).balance
+    assert due == 20_000_00
+    period = {"from": (day - timedelta(days=1)).isoformat(), "to": today().isoformat()}
+    st = statement_of_account(sub.id, day - timedelta(days=1), today())
+    assert (st.opening_kopecks, st.debit_kopecks, st.credit_kopecks) == (0, 130_000_00, 110_000_00)
+    assert st.closing_kopecks == due
+    third = [r for r in st.rows if r.kind == "third_party_payment"]
+    assert [(r.credit_kopecks, r.party, r.number, r.invoices) for r in third] == [
+        (100_000_00, "ООО «Агентство»", by_agency.doc_number, (paid_by_agency.number,))
+    ]
+    # a period that starts after the agency's payment opens with what was left to pay then
+    later = statement_of_account(sub.id, day + timedelta(days=6), today())
+    assert later.opening_kopecks == 30_000_00 and later.closing_kopecks == due
+
+    c = signed_in(app, "buh@sub.test")
+    home = c.get("/home").get_data(as_text=True)
+    figure = re.search(r'data-testid="balance">([^<]*)<', home).group(1)
+    assert figure == f"20{NBSP}000,00{NBSP}₽"
+    page = c.get("/statement", query_string=period).get_data(as_text=True)
+    assert f'data-testid="closing-debit">{figure}<' in page
+    assert f"за вас: ООО «Агентство», п/п № {by_agency.doc_number}" in page.replace("&#34;", '"')
+    pdf = pdf_text(c.get("/statement.pdf", query_string=period).data)
+    assert "Сальдо конечное 20 000,00" in pdf
+    assert "20 000,00 руб. (Двадцать тысяч рублей 00 копеек)" in pdf
+    assert f"Оплата за вас: ООО «Агентство» ({by_agency.doc_number} от" in pdf
+    english = pdf_text(statement_document(sub, day - timedelta(days=1), today(), "en").content)
+    assert f"Payment for you by ООО «Агентство» ({by_agency.doc_number} of" in english
+    assert "Closing balance 20,000.00" in english
+
+    agency_st = statement_of_account(agency.id, day - timedelta(days=1), today())
+    assert agency_st.closing_kopecks == client_balance(agency.id, today()).balance == -20_000_00
+    assert [(r.kind, r.debit_kopecks, r.credit_kopecks, r.party) for r in agency_st.rows] == [
+        ("payment", 0, 120_000_00, None),
+        ("payment_for_other", 100_000_00, 0, "ООО «Сабклиент»"),
+    ]
+
+
+# --- the balance rule over random histories ----------------------------------------------------------------
+
+PAYER = st.sampled_from(["client", "agency", "sibling"])  # the client, its agency, another of its sub-clients
+DAY = st.integers(0, 59)
+END = date(2100, 1, 1)
+AMOUNT = st.integers(1, 50_000_00)
+# an operation of each kind, chosen by weight (the payments and invoices are what the rest works on)
+OPERATIONS = {
+    "invoice": st.tuples(st.just("invoice"), st.sampled_from(["client", "client", "agency"]), AMOUNT, DAY),
+    # a payment applied (none, half or all of it) to the client's open invoices, oldest first, or (the client's
+    # own, ``for_agency``) to the agency's: partial payments, one for many, third parties, money left as credit
+    "pay": st.tuples(st.just("pay"), PAYER, AMOUNT, DAY, st.sampled_from([0, 0.5, 1]), st.booleans()),
+    # part or all of the credit of one of them who has some
+    "refund": st.tuples(st.just("refund"), st.integers(0, 2), st.sampled_from([0.3, 1]), DAY),
+    "cancel": st.tuples(st.just("cancel"), st.sampled_from(["client", "agency"]), st.integers(0, 5), DAY),
+    "unapply": st.tuples(st.just("unapply"), st.integers(0, 20)),
+}
+OPERATION = st.sampled_from(
+    ["invoice", "invoice", "pay", "pay", "pay", "refund", "refund", "cancel", "unapply"]
+).flatmap(OPERATIONS.__getitem__)
+
+
+class History:
+    """Applies random operations through the services to an agency with two sub-clients."""
+
+    def __init__(self):
+        self.org = f.organisation()
+        agency = f.client(self.org, "Агентство")
+        self.clients = {
+            "agency": agency,
+            "client": f.client(self.org, parent_id=agency.id),
+            "sibling": f.client(self.org, parent_id=agency.id),
+        }
+        self.base = today() - timedelta(days=70)
+        self.last_paid = {}  # client id -> the latest day it paid on
+
+    def open_invoices(self, who: str) -> list[Invoice]:
+        return db.session.scalars(
+            sa.select(Invoice)
+            .where(Invoice.client_id == self.clients[who].id, Invoice.kind == InvoiceKind.INVOICE)
+            .where(Invoice.state.in_(OPEN_STATES))
+            .order_by(Invoice.issued_on, Invoice.id)
+        ).all()
+
+    def active_allocations(self) -> list[PaymentAllocation]:
+        ids = [c.id for c in self.clients.values()]
+        return db.session.scalars(
+            sa.select(PaymentAllocation)
+            .join(Payment, Payment.id == PaymentAllocation.payment_id)
+            .where(Payment.client_id.in_(ids), PaymentAllocation.reversed_at.is_(None))
+            .order_by(PaymentAllocation.id)
+        ).all()
+
+    def run(self, op: tuple) -> None:
+        getattr(self, op[0])(*op[1:])
+
+    def invoice(self, who: str, amount: int, day: int) -> None:
+        f.issued(self.org, self.clients[who], on=self.base + timedelta(days=day), lines=((1, amount),))
+
+    def pay(self, payer: str, amount: int, day: int, share: float, for_agency: bool) -> None:
+        target = "agency" if payer == "client" and for_agency else "client"
+        on = self.base + timedelta(days=day)
+        payment = f.payment(self.org, self.clients[payer], amount, on=on)
+        self.last_paid[payment.client_id] = max(on, self.last_paid.get(payment.client_id, on))
+        budget = int(amount * share)
+        for inv in self.open_invoices(target):
+            take = min(budget, inv.total_kopecks - inv.paid_kopecks)
+            if take <= 0:
+                break
+            apply_payment(payment, inv, take)
+            budget -= take
+
+    def refund(self, index: int, part: float, day: int) -> None:
+        with_credit = [c for c in self.clients.values() if unapplied_credit(c.id) > 0]
+        if not with_credit:
+            return
+        client = with_credit[index % len(with_credit)]
+        amount = max(int(unapplied_credit(client.id) * part), 1)
+        # paid back no earlier than the money it returns came in, so that it is matched to it
+        on = max(self.base + timedelta(days=day), self.last_paid[client.id])
+        back = f.payment(self.org, client, amount, on=on)
+        back.direction = Direction.OUTGOING
+        db.session.flush()
+        assert link_refunds([back.id]) == amount
+
+    def cancel(self, who: str, index: int, day: int) -> None:
+        invoices = self.open_invoices(who)
+        if not invoices:
+            return
+        inv = invoices[index % len(invoices)]
+        for alloc in self.active_allocations():
+            if alloc.invoice_id == inv.id:
+                unapply(alloc)
+        cancel_with_credit_note(inv, reason="ошибка", on=max(inv.issued_on, self.base + timedelta(days=day)))
+
+    def unapply(self, index: int) -> None:
+        allocations = self.active_allocations()
+        if allocations:
+            unapply(allocations[index % len(allocations)])
+
+
+def check_statements(client_id: int, first: date, second: date) -> None:
+    """Consecutive periods from before the first document to after the last chain: the first opens at zero,
+    each one's opening + turnover = its closing and the next opens there; the last closes at the client's
+    balance (open invoices less unused credit, as the portal's home shows it)."""
+    due = client_balance(client_id, today()).balance
+    periods = [(date(2000, 1, 1), first - timedelta(days=1)), (first, second), (second + timedelta(days=1), END)]
+    opening = 0
+    for start, end in periods:
+        s = statement_of_account(client_id, start, end)
+        assert s.opening_kopecks == opening
+        assert s.debit_kopecks == sum(r.debit_kopecks for r in s.rows) and s.credit_kopecks == sum(
+            r.credit_kopecks for r in s.rows
+        )
+        assert s.opening_kopecks + s.debit_kopecks - s.credit_kopecks == s.closing_kopecks
+        assert all(start <= r.on <= end for r in s.rows)
+        opening = s.closing_kopecks
+    assert opening == due
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(operations=st.lists(OPERATION, min_size=3, max_size=10), first=DAY, length=st.integers(0, 40))
+def test_statement_closes_at_the_balance_whatever_happened(app, operations, first, length):
+    try:
+        history = History()
+        history.invoice("client", 10_000_00, 0)  # something to pay from the start
+        for op in operations:
+            history.run(op)
+        start = history.base + timedelta(days=first)
+        for client in history.clients.values():
+            check_statements(client.id, start, start + timedelta(days=length))
+    finally:
+        db.session.rollback()  # the next example starts from empty tables again (services only flush)
