@@ -23,7 +23,7 @@ from debitor.invoices.queries import Cursor, InvoiceTableQuery
 from debitor.outbox.models import OutboxMessage
 from jobs.tasks import export_invoices, sweep_exports
 from tests import factories as f
-from tests.conftest import csrf_token, needs_postgres, post_form, run_jobs
+from tests.conftest import csrf_token, post_form, run_jobs
 
 IDS = re.compile(r'name="ids" value="(\d+)"')
 _numbers = itertools.count(1)
@@ -196,31 +196,6 @@ def test_sort_headers_toggle_and_keep_the_filters(app, world):
     assert f"manager_id={am1}&amp;direction=desc" in page  # the active column (due date) turns round
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        {},
-        {"status": "all", "client_id": "7", "sort": "client", "direction": "asc"},
-        {"q": "Альфа & «Бета» 50%/+ #1", "issued_from": "2026-01-01", "overdue_min_days": "30"},
-        {"cursor": Cursor("due_on", "asc", date(2026, 3, 1), 42, True).encode(), "manager_id": "3"},
-    ],
-)
-def test_the_tables_links_are_what_url_for_writes(app, args):
-    """The table writes its twenty-odd links without routing (TableFormat.link); each must be the very text
-    url_for gives, or a filter would be lost or read differently on the next click."""
-    from flask import url_for
-
-    from staff.invoices import TABLE_ENDPOINTS, TableFormat
-
-    with app.test_request_context("/staff/invoices"):
-        fmt = TableFormat("ru")
-        for endpoint in TABLE_ENDPOINTS:
-            assert fmt.link(endpoint, args) == url_for(endpoint, **args)
-            assert fmt.link(endpoint, args, format="csv", scope="selected") == url_for(
-                endpoint, format="csv", scope="selected", **args
-            )
-
-
 def test_totals_cover_the_whole_filtered_set(app, world, monkeypatch):
     monkeypatch.setitem(app.config, "INVOICE_TABLE_PAGE_SIZE", 1)
     body = login(app).get("/staff/invoices").get_data(as_text=True)
@@ -242,51 +217,6 @@ def test_totals_function_matches_the_rows(app, world):
         assert got.count == len(rows), status
         assert got.total_kopecks == sum(i.total_kopecks for i in rows), status
         assert got.outstanding_kopecks == sum(i.outstanding_kopecks for i in rows), status
-
-
-def test_totals_beside_the_page_match_and_run_in_autocommit(app, world):
-    """On PostgreSQL the totals run in a worker thread on a connection of their own, in autocommit (two
-    round trips, no transaction left to end); they are the same totals as in the request's session."""
-    from debitor.invoices.queries import totals, totals_later
-
-    needs_postgres("the totals run beside the page on PostgreSQL only")
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().startswith("SELECT count(*)"):
-            seen.append(cursor.connection.autocommit)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        for status in ("open", "overdue", "all", "paid"):
-            query = InvoiceTableQuery().load({"status": status})
-            assert totals_later(query, today=today())() == totals(query, today=today()), status
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
-    assert seen[::2] == [True] * 4  # the worker's statements; the request's own run in its transaction
-    assert seen[1::2] == [False] * 4
-
-
-def test_totals_that_cannot_start_do_not_hold_the_page_up(app, world, monkeypatch):
-    """No connection for the worker: the request is not kept waiting for the start, and asking for the
-    totals raises the error (the page answers 500 rather than hanging)."""
-    import time
-
-    from debitor.invoices import queries
-
-    needs_postgres("the totals run beside the page on PostgreSQL only")
-    monkeypatch.setattr(queries, "TOTALS_START_WAIT", 60)
-    db.session.connection()  # the request's own connection is held before connecting fails
-
-    def refuse(*args, **kwargs):
-        raise sa.exc.OperationalError("connect", {}, Exception("no connection"))
-
-    monkeypatch.setattr(db.engine, "connect", refuse)
-    started = time.monotonic()
-    later = queries.totals_later(InvoiceTableQuery().load({}), today=today())
-    assert time.monotonic() - started < 30  # not the 60 s start wait: the worker said it gave up
-    with pytest.raises(sa.exc.OperationalError):
-        later()
 
 
 def _in_status(inv: Invoice, status: str) -> bool:

@@ -21,9 +21,6 @@ import base64
 import binascii
 import json
 import re
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields, replace
 from datetime import date, timedelta
 from typing import Any
@@ -507,49 +504,6 @@ def totals_select(query: TableQuery, today: date) -> sa.Select:
 
 def totals(query: TableQuery, *, today: date) -> Totals:
     count, total, owing = db.session.execute(totals_select(query, today)).one()
-    return Totals(int(count), int(total), int(owing))
-
-
-_background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="invoice-totals")
-TOTALS_START_WAIT = 0.05  # seconds the request waits at most for the worker to hold its connection
-
-
-def totals_later(query: TableQuery, *, today: date) -> Callable[[], Totals]:
-    """Start ``totals`` and return a function that waits for them.
-
-    On PostgreSQL the aggregate runs on a connection of its own in a worker thread (psycopg waits for
-    the server without the GIL), so the request reads and renders its page meanwhile: the totals are
-    the slow part of the table (a scan of the whole filtered set, 90k index entries for the open
-    invoices), the page is a 51-row index range. Each statement sees its own snapshot, as in the one
-    READ COMMITTED transaction of the request. Elsewhere (SQLite) it runs when asked.
-
-    The request waits (without the GIL) until the worker holds its connection, and the worker's
-    connection is in autocommit (the ping and the statement: two round trips, not four). Otherwise the
-    worker queued for the GIL behind the page's Python at each of its steps (up to the interpreter's
-    5 ms switch interval each), and the totals ran after the page rather than beside it: measured
-    against that, interleaved in one process, 1.5–3 ms less per request at p50 (README, performance).
-    """
-    stmt = totals_select(query, today)  # built here: a search resolves its clients in the request's session
-    engine = db.engine
-    if engine.dialect.name != "postgresql":
-        return lambda: _totals(db.session.execute(stmt).one())
-    started = threading.Event()
-    future = _background.submit(_totals_on, engine, stmt, started)
-    started.wait(TOTALS_START_WAIT)  # a pool that has no connection free must not hold the page up
-    return future.result
-
-
-def _totals_on(engine: sa.Engine, stmt: sa.Select, started: threading.Event) -> Totals:
-    try:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            started.set()
-            return _totals(conn.execute(stmt).one())
-    finally:
-        started.set()  # also when no connection could be had
-
-
-def _totals(row: sa.Row) -> Totals:
-    count, total, owing = row
     return Totals(int(count), int(total), int(owing))
 
 
