@@ -108,3 +108,75 @@ def _kop(amount: str) -> int:
 
 def _rub(kopecks: int) -> str:
     return f"{kopecks // 100}.{kopecks % 100:02d}"
+
+
+# --- statements a bank should never send, and what the import must say of each (issue 11) -------------
+
+
+def line_number(data: bytes, text: str, nth: int = 1) -> int:
+    """The number of the line that is ``text`` (its ``nth`` occurrence) in a cp1251 statement."""
+    lines = data.decode("cp1251").split("\r\n")
+    found = [k + 1 for k, line in enumerate(lines) if line == text]
+    return found[nth - 1]
+
+
+def _two(amount: str = "100.00", **second) -> list[Doc]:
+    return [Doc("1", "250.00", "Оплата", payer_inn=""), Doc("2", amount, "Оплата", payer_inn="", **second)]
+
+
+def _with(data: bytes, old: str, new: str, nth: int = 1) -> bytes:
+    """``data`` with the ``nth`` line ``old`` replaced by ``new``."""
+    text = data.decode("cp1251").split("\r\n")
+    k = [i for i, line in enumerate(text) if line == old][nth - 1]
+    text[k] = new
+    return "\r\n".join(text).encode("cp1251")
+
+
+def _cut(data: bytes, before: str, keep: str, nth: int = 2) -> bytes:
+    """``data`` cut off in the middle of its ``nth`` line ``before``, keeping ``keep`` of it."""
+    at = -1
+    for _ in range(nth):
+        at = data.index(before.encode("cp1251"), at + 1)
+    return data[: at + len(keep.encode("cp1251"))]
+
+
+@dataclass
+class Refused:
+    """A statement the import must refuse as a whole: its error names this line and key."""
+
+    data: bytes
+    line_text: str  # the line the error names (its last occurrence is looked up when ``nth`` is 0)
+    message: str  # the parser's message constant's name
+    key: str | None
+    nth: int = 1
+
+    @property
+    def line(self) -> int:
+        return line_number(self.data, self.line_text, self.nth)
+
+
+def refused_statements() -> dict[str, Refused]:
+    """Issue 11's statements that must not be imported, each naming the line that says why."""
+    two = statement_bytes(_two())
+    cut = _cut(two, "Плательщик1=ООО Плательщик", "Плате")
+    huge = statement_bytes(_two("999999999999999999.99"), totals=("250.00", "0.00"))
+    closing = _rub(100000 + _kop("250.00") + _kop("999999999999999999.99"))
+    huge = _with(huge, f"КонечныйОстаток={closing}", "КонечныйОстаток=1250.00")  # the bank's own sums
+    return {
+        "amount 0.00": Refused(statement_bytes(_two("0.00")), "Сумма=0.00", "E_AMOUNT_ZERO", "Сумма"),
+        "amount 0": Refused(statement_bytes(_two("0")), "Сумма=0", "E_AMOUNT_ZERO", "Сумма"),
+        "amount beyond 64 bits": Refused(huge, "Сумма=999999999999999999.99", "E_AMOUNT_TOO_BIG", "Сумма"),
+        "date 01.01.0001": Refused(
+            _with(two, "Дата=02.03.2026", "Дата=01.01.0001", 2), "Дата=01.01.0001", "E_DATE_RANGE", "Дата"
+        ),
+        "received 31.12.9999": Refused(
+            _with(two, "ДатаПоступило=02.03.2026", "ДатаПоступило=31.12.9999", 2),
+            "ДатаПоступило=31.12.9999",
+            "E_DATE_RANGE",
+            "ДатаПоступило",
+        ),
+        "Сумма twice": Refused(
+            statement_bytes(_two(extra={"Сумма": "5000.00"})), "Сумма=5000.00", "E_REPEATED_KEY", "Сумма"
+        ),
+        "cut in the middle of a key": Refused(cut, "Плате", "E_CUT_OFF", None),
+    }

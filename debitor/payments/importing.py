@@ -20,6 +20,7 @@ import contextlib
 import gc
 import io
 import json
+import logging
 import os
 from collections import Counter, defaultdict
 from datetime import date
@@ -57,6 +58,8 @@ from debitor.payments.services import balance, plan_refunds, state_for, unused_m
 from debitor.schemas import N_
 from debitor.timeline.models import Event, Visibility
 
+log = logging.getLogger(__name__)
+
 BATCH = 5000
 CHILD_READER_MIN_CORES = 3
 # the keys as one text (a bank document's fields hold no line breaks): an array parameter of 5 000 strings is
@@ -84,6 +87,21 @@ class ImportRefused(Exception):
 def problem(err) -> dict:
     """A parser or import error / warning as stored JSON."""
     return {"message": err.message, "params": dict(err.params), "line": err.line, "key": err.key}
+
+
+E_UNEXPECTED = N_(
+    "The import stopped on an unexpected error (%(error)s); nothing was imported. Import the statement again; if "
+    "the error comes back, give the file to the administrator."
+)
+
+
+def unexpected(exc: BaseException) -> dict:
+    """An error the import did not foresee (a bug, the database refusing a row, a lost connection) as stored
+    JSON: its kind and the first line of its text, which is what the administrator needs to find it in the log."""
+    text = (str(exc).strip().splitlines() or [""])[0]
+    text = text if len(text) <= 300 else text[:299] + "…"
+    return {"message": E_UNEXPECTED, "params": {"error": f"{type(exc).__name__}: {text}".rstrip(": ")},
+            "line": None, "key": None}  # fmt: skip
 
 
 # --- entries --------------------------------------------------------------------------------------
@@ -117,7 +135,12 @@ def import_uploaded(statement_id: int) -> BankStatement | None:
     only the run that claims the statement imports it."""
     if not claim(statement_id):
         return db.session.get(BankStatement, statement_id)
-    return run(db.session.get(BankStatement, statement_id), BlobReader(statement_id))
+    statement = db.session.get(BankStatement, statement_id)
+    try:
+        source = BlobReader(statement_id)
+    except ImportRefused as err:  # claimed, so it must end: failed, not running
+        return _failed(statement_id, problem(err), 0)
+    return run(statement, source)
 
 
 def claim(statement_id: int) -> bool:
@@ -178,22 +201,22 @@ def get_progress(statement_id: int) -> dict[str, int]:
 
 def run(statement: BankStatement, source: BinaryIO | Path) -> BankStatement:
     """Import ``source`` (a file, or a stream) as ``statement`` in one transaction; the statement ends
-    done or failed."""
+    done or failed — failed also on an error nobody foresaw (logged with its traceback), so that no statement
+    is left running for its page to poll and the sweep to import again. Only an interruption of the process
+    itself (KeyboardInterrupt, SystemExit) leaves it running, for the sweep to find once the worker is gone."""
     sid = statement.id
     if statement.state != StatementState.RUNNING:
         statement.state, statement.started_at = StatementState.RUNNING, utcnow()
     db.session.commit()
-    importer = Importer(statement, source)
+    importer = None
     try:
+        importer = Importer(statement, source)
         importer.run()
     except (StatementError, ImportRefused) as err:
-        db.session.rollback()
-        statement = db.session.get(BankStatement, sid)
-        statement.state, statement.error, statement.finished_at = StatementState.FAILED, problem(err), utcnow()
-        db.session.execute(sa.delete(StatementFile).where(StatementFile.statement_id == sid))
-        db.session.commit()
-        set_progress(sid, bytes=importer.bytes_read, documents=0, done=1)
-        return statement
+        return _failed(sid, problem(err), importer.bytes_read if importer else 0)
+    except Exception as exc:
+        log.exception("statement %s: the import failed on an unexpected error", sid)
+        return _failed(sid, unexpected(exc), importer.bytes_read if importer else 0)
     except BaseException:
         db.session.rollback()
         raise
@@ -204,6 +227,18 @@ def run(statement: BankStatement, source: BinaryIO | Path) -> BankStatement:
     db.session.refresh(result)
     set_progress(sid, bytes=result.bytes_read, documents=result.documents_read, done=1)
     return result
+
+
+def _failed(sid: int, error: dict, bytes_read: int) -> BankStatement:
+    """End the statement as failed with ``error``, in a transaction of its own after the import's was rolled
+    back: nothing of it is kept, an upload's stored bytes neither."""
+    db.session.rollback()
+    statement = db.session.get(BankStatement, sid)
+    statement.state, statement.error, statement.finished_at = StatementState.FAILED, error, utcnow()
+    db.session.execute(sa.delete(StatementFile).where(StatementFile.statement_id == sid))
+    db.session.commit()
+    set_progress(sid, bytes=bytes_read, documents=0, done=1)
+    return statement
 
 
 @contextlib.contextmanager
