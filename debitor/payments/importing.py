@@ -7,9 +7,10 @@ line. Documents are read as a stream and handled in batches — their clients, o
 already-known payments fetched for the batch at once, payments, allocations, invoice updates and
 timeline events written in bulk — so that a 100 000-document statement imports in seconds.
 
-A payment's identity is the bank document's: payer account, number, date, amount and the day it was
-received (or debited). A document seen before — in an earlier, overlapping statement or twice in this
-one — is counted as a duplicate and changes nothing.
+A payment's identity is the bank document's as its payer wrote it (``reading.identity``: accounts, number,
+date, amount, the counterparty's INN, name and purpose — not the dates a bank fills in later). A document
+recorded before, by an earlier or overlapping statement, is counted as a duplicate and changes nothing; the
+same document twice in one statement is two payments, with a warning (``Importer._repeated``).
 
 Progress (bytes read, documents) goes to Redis while the transaction runs, for the polling fragment.
 """
@@ -53,7 +54,7 @@ from debitor.payments.models import (
     StatementState,
 )
 from debitor.payments.purpose import extract
-from debitor.payments.reading import CURRENCY, Prepared, read_in_child, read_in_process
+from debitor.payments.reading import CURRENCY, Prepared, read_in_child, read_in_process, rekey
 from debitor.payments.services import balance, plan_refunds, state_for, unused_money
 from debitor.schemas import N_
 from debitor.timeline.models import Event, Visibility
@@ -66,6 +67,11 @@ CHILD_READER_MIN_CORES = 3
 # dumped by psycopg in Python, element by element
 KNOWN_KEYS_SQL = "SELECT external_key FROM payments WHERE external_key = ANY(string_to_array(%s, E'\\n'))"
 PROGRESS_EVERY = 2000  # documents
+W_SAME_DOCUMENT = N_(
+    "Line %(line)s is the same bank document as line %(first)s (the same accounts, number, date, amount of "
+    "%(amount_kopecks)s, payer and purpose): both were recorded, as two payments, as the bank's totals count "
+    "them. If the bank listed one payment twice, ask it for a corrected statement."
+)
 
 
 CHANGED_MEANWHILE = {
@@ -266,7 +272,8 @@ class Importer:
         self.threshold = int(current_app.config.get("ONEC_MATCH_THRESHOLD", 80))
         self.summary = Counter()
         self.totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # account -> [in, out]
-        self.seen: set[str] = set()
+        self.in_file: dict[str, list[int]] = {}  # identity -> [line of its first document, how many so far]
+        self.warnings: list[dict] = []  # the import's own, after the reader's
         self.accounts: dict[str, int] = {}
         self.org_id: int | None = None
         self.paid_on: dict[int, date] = {}  # invoice id -> the day the payment that settled it came
@@ -356,7 +363,7 @@ class Importer:
         for batch, read in batches:
             self._batch(batch)
             set_progress(self.statement.id, bytes=read, documents=self.summary["documents"])
-        warnings = [problem(w) for w in reader.warnings]
+        warnings = [problem(w) for w in reader.warnings] + self.warnings
         if self.org_id is None:  # no account listed and no documents: look at the balance sections
             known = [s.account for s in reader.sections if s.account in self.accounts]
             if reader.sections and not known:
@@ -404,15 +411,16 @@ class Importer:
                 raise ImportRefused(
                     N_("The statement mixes accounts of different organisations"), line=doc.line, key="РасчСчет"
                 )
-            self.totals[doc.account][0 if doc.direction == Direction.INCOMING else 1] += doc.amount
         self.summary["documents"] += len(docs)
+        docs = [self._repeated(doc) if doc.key in self.in_file else self._first(doc) for doc in docs]
+        for doc in docs:
+            self.totals[doc.account][0 if doc.direction == Direction.INCOMING else 1] += doc.amount
         existing = self._known_keys([doc.key for doc in docs])
         fresh = []
         for doc in docs:
-            if doc.key in existing or doc.key in self.seen:
+            if doc.key in existing:
                 self.summary["duplicates_skipped"] += 1
                 continue
-            self.seen.add(doc.key)
             fresh.append(doc)
         self.directory.prefetch(doc.inn for doc in fresh)
         clients = {self.directory.client_for_inn(doc.inn) for doc in fresh} - {None}
@@ -431,6 +439,26 @@ class Importer:
                 lookup |= set(numbers) if cid is None else self.book.unresolved(self.directory.group(cid), numbers)
         self.book.prefetch_numbers(lookup)
         self._write(fresh, refs)
+
+    def _first(self, doc: Prepared) -> Prepared:
+        self.in_file[doc.key] = [doc.line, 1]
+        return doc
+
+    def _repeated(self, doc: Prepared) -> Prepared:
+        """A document of this statement with the identity of an earlier one of it: every field the payer wrote
+        is the same (two cash deposits of one person, of the same sum and purpose, on one day). It is recorded
+        as a payment of its own — not dropped: the bank's totals count each document it lists, so a statement
+        whose totals agree says these are two movements of money, and dropping one would lose it without a
+        word — under the identity with its place among the repeats (``|2``, ``|3``…), which the same
+        statement, or an overlapping one listing the same documents, gives it again. The statement's page
+        names both lines, so that a clerk can ask the bank if it listed one payment twice."""
+        seen = self.in_file[doc.key]
+        seen[1] += 1
+        self.warnings.append(
+            {"message": W_SAME_DOCUMENT, "params": {"line": doc.line, "first": seen[0], "amount_kopecks": doc.amount},
+             "line": doc.line, "key": None}
+        )  # fmt: skip
+        return rekey(doc, f"{doc.key}|{seen[1]}")
 
     def _known_keys(self, keys: list[str]) -> set[str]:
         """Which of these bank documents are recorded already (one array parameter on PostgreSQL)."""

@@ -75,9 +75,20 @@ class Prepared(NamedTuple):
     where: tuple | None  # (number, date, payer account, payee account) to name a document of nobody's
 
 
-def identity(doc, moved: date) -> str:
-    """The bank document's identity: payer account, number, date, amount, the day it moved."""
-    return f"1c|{doc.payer_account}|{doc.number}|{doc.date.isoformat()}|{doc.amount_kopecks}|{moved.isoformat()}"
+def identity(side: str, our_account: str, their_account: str, number: str, on: date, amount: int, inn: str,
+             name: str, purpose: str) -> str:  # fmt: skip
+    """A payment's identity: the bank document as its payer wrote it, seen from one of our accounts (``side``
+    "in" or "out" of ``our_account``), in the payment's own stored columns (so that a migration can compute it
+    from the rows): both accounts, number, date, amount and the counterparty's INN, name and purpose.
+
+    What a bank fills in later is left out — the day the money was debited or received (``ДатаСписано``,
+    ``ДатаПоступило``, empty in a statement of the day and filled in the next one), receipt dates — so that
+    a document re-sent in an overlapping statement is the same payment. What the payer wrote is kept: two
+    cash deposits with no number and no payer account, of the same day and amount, are told apart by who paid
+    and what for. Whitespace inside the name and purpose does not count (banks re-wrap them)."""
+    text = "\x1f".join((their_account, number, inn, " ".join(name.split()), " ".join(purpose.split())))
+    digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    return f"1c|{side}|{our_account}|{on.isoformat()}|{amount}|{digest}"
 
 
 class _Columns:
@@ -111,10 +122,19 @@ def prepare(doc, ours: set[str], columns: _Columns, *, read_purpose: bool) -> Pr
     else:
         where = (doc.number, doc.date, doc.payer_account, doc.payee_account)
         return Prepared(doc.line, None, "", "", 0, "", doc.date, None, None, "", where)
-    key, inn = identity(doc, moved), inn[:12]
-    text = columns((key, "onec", direction, account, doc.line, moved, doc.amount_kopecks, CURRENCY, name[:300], inn,
-                    their_account[:20], bik[:9], doc.number[:40], doc.date, doc.purpose))  # fmt: skip
+    inn, name, their_account, number = inn[:12], name[:300], their_account[:20], doc.number[:40]  # as stored
+    side = "in" if direction == INCOMING else "out"
+    key = identity(side, account, their_account, number, doc.date, doc.amount_kopecks, inn, name, doc.purpose)
+    text = columns((key, "onec", direction, account, doc.line, moved, doc.amount_kopecks, CURRENCY, name, inn,
+                    their_account, bik[:9], number, doc.date, doc.purpose))  # fmt: skip
     return Prepared(doc.line, direction, account, key, doc.amount_kopecks, inn, moved, refs, purpose, text, None)
+
+
+def rekey(doc: Prepared, key: str) -> Prepared:
+    """``doc`` under another identity (its CSV line begins with the identity)."""
+    csv_key = _Columns()
+    old, new = csv_key((doc.key,)), csv_key((key,))
+    return doc._replace(key=key, columns=new + doc.columns[len(old) :])
 
 
 def _drain(counting: Counting) -> None:
