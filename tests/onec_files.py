@@ -180,3 +180,57 @@ def refused_statements() -> dict[str, Refused]:
         ),
         "cut in the middle of a key": Refused(cut, "Плате", "E_CUT_OFF", None),
     }
+
+
+# --- money moved between two accounts of our own (issue 11, 10) ------------------------------------------
+
+SECOND_ACCOUNT = "40702810700000067890"
+TRANSFER_PURPOSE = "Перевод собственных средств между счетами. НДС не облагается"
+
+
+def transfer_out(amount: str = "100000.00", number: str = "501") -> Doc:
+    """From ``OUR_ACCOUNT`` to ``SECOND_ACCOUNT``, for the statement of ``OUR_ACCOUNT``."""
+    return Doc(number, amount, TRANSFER_PURPOSE, payer_inn=OUR_INN, payer_name="ООО Дебитор",
+               payer_account=SECOND_ACCOUNT, incoming=False)  # fmt: skip
+
+
+def transfer_in(amount: str = "100000.00", number: str = "501") -> Doc:
+    """The same transfer in the statement of ``SECOND_ACCOUNT`` (``statement_bytes(..., account=SECOND_ACCOUNT)``)."""
+    return Doc(number, amount, TRANSFER_PURPOSE, payer_inn=OUR_INN, payer_name="ООО Дебитор",
+               payer_account=OUR_ACCOUNT, incoming=True)  # fmt: skip
+
+
+def both_accounts_statement(amount_kopecks: int = 100_000_00, *, listings: int = 1, other: int = 0) -> bytes:
+    """One statement of both accounts (a section each) with the transfer from the first to the second
+    listed ``listings`` times (a bank may list it under each account), and ``other`` kopecks from a client
+    to the first account."""
+    from debitor.onec.parser import AccountSection, Document, Header
+    from debitor.onec.writer import statement_bytes as write
+
+    day = date(2026, 3, 2)
+
+    def document(number: str, amount: int, payer: tuple, payee: tuple, purpose: str) -> Document:
+        return Document(
+            line=0, kind="Платежное поручение", number=number, date=day, amount_kopecks=amount,
+            payer_account=payer[0], payer_inn=payer[1], payer_kpp="", payer_name=payer[2], payer_bik="044525225",
+            payer_bank="ПАО Сбербанк", payer_corr_account="", debited_on=day,
+            payee_account=payee[0], payee_inn=payee[1], payee_kpp="", payee_name=payee[2], payee_bik="044525225",
+            payee_bank="ПАО Сбербанк", payee_corr_account="", received_on=day, payment_kind="01", priority="5",
+            uin="", purpose=purpose, fields={},
+        )  # fmt: skip
+
+    first, second = (OUR_ACCOUNT, OUR_INN, "ООО Дебитор"), (SECOND_ACCOUNT, OUR_INN, "ООО Дебитор")
+    docs = [document("501", amount_kopecks, first, second, TRANSFER_PURPOSE) for _ in range(listings)]
+    if other:
+        docs.append(document("77", other, ("40702810938000012345", "7728168971", "ООО Плательщик"), first, "Аванс"))
+    header = Header(
+        version="1.03", encoding_declared="Windows", sender="Бизнес-Онлайн", recipient="", created_on=day,
+        created_time=None, date_from=day, date_to=day, accounts=[OUR_ACCOUNT, SECOND_ACCOUNT], document_kinds=[],
+        fields={},
+    )  # fmt: skip
+    sections = [
+        AccountSection(0, OUR_ACCOUNT, day, day, 1_000_000_00, other, amount_kopecks,
+                       1_000_000_00 + other - amount_kopecks),
+        AccountSection(0, SECOND_ACCOUNT, day, day, 0, amount_kopecks, 0, amount_kopecks),
+    ]  # fmt: skip
+    return write(header, sections, docs)

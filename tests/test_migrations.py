@@ -111,3 +111,41 @@ def test_upgrade_gives_imported_payments_the_identity_the_import_computes(app, t
     assert again.summary["duplicates_skipped"] == 3 and again.summary["incoming"] == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 4
     assert date(2026, 3, 2) in {p.received_on for p in db.session.scalars(sa.select(Payment))}
+
+
+def test_upgrade_makes_our_own_transfers_recorded_as_money_in_transfers(app):
+    """0009: before it, money from another account of ours was recorded as incoming money from a payer with
+    our INN, in the clerk's queue; such payments nobody has dealt with become transfers into our account."""
+    from debitor.orgs.models import BankAccount
+    from debitor.payments.models import Direction, Payment
+    from tests import factories as f
+
+    org = f.organisation()
+    org.bank_accounts.append(
+        BankAccount(bank_name="Банк", bik="044525593", corr_account="", account="40702810700000067890")
+    )
+    db.session.commit()
+    org_id = org.id
+    db.session.remove()
+    downgrade(revision="0008")
+    insert = sa.text(
+        "INSERT INTO payments (organisation_id, client_id, state, external_key, source, received_on, amount_kopecks, "
+        "applied_kopecks, refunded_kopecks, currency, payer_name, payer_inn, payer_account, payer_bik, doc_number, "
+        "doc_date, purpose, direction, our_account, match_reasons, created_at) VALUES (:org, NULL, :state, :key, "
+        "'onec', '2026-03-02', 100000, :applied, 0, 'RUB', 'ООО Тест', '7709123453', :payer, '', :n, '2026-03-02', "
+        "'Перевод', 'incoming', '40702810200000012345', '[]', '2026-03-02 10:00:00')"
+    )
+    with db.engine.begin() as conn:
+        for n, payer, applied in (("1", "40702810700000067890", 0), ("2", "40702810700000067890", 100),
+                                  ("3", "40702810938000012345", 0)):  # fmt: skip
+            conn.execute(insert, {"org": org_id, "key": f"1c|{payer}|{n}", "payer": payer, "n": n, "applied": applied,
+                                  "state": "partially_applied" if applied else "unmatched"})  # fmt: skip
+    upgrade()
+    rows = db.session.execute(sa.select(Payment.doc_number, Payment.direction).order_by(Payment.doc_number)).all()
+    assert rows == [("1", Direction.TRANSFER_IN), ("2", Direction.INCOMING), ("3", Direction.INCOMING)]
+    transfer = db.session.scalars(sa.select(Payment).where(Payment.doc_number == "1")).one()
+    assert transfer.match_reasons == [{"message": "A transfer between our own accounts: not a client's money",
+                                       "params": {}}]  # fmt: skip
+    from debitor.payments.importing import TRANSFER_REASONS
+
+    assert transfer.match_reasons == [r.as_dict() for r in TRANSFER_REASONS]

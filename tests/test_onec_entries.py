@@ -194,3 +194,84 @@ def test_an_upload_whose_bytes_are_gone_ends_failed(app, org):
     db.session.commit()
     done = import_uploaded(st.id)
     assert done.state == StatementState.FAILED and "no longer stored" in done.error["message"]
+
+
+def _cash(purpose: str, inn: str, name: str) -> Doc:
+    return Doc("", "5000.00", purpose, payer_inn=inn, payer_name=name, payer_account="", kind="Банковский ордер")
+
+
+def _filled_in(data: bytes) -> bytes:
+    """The next day's overlap: the bank has filled in the day the money came."""
+    return data.replace("ДатаПоступило=\r\n".encode("cp1251"), "ДатаПоступило=03.03.2026\r\n".encode("cp1251"))
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_cash_deposits_repeats_and_an_overlap_through_each_entry(via, entry):
+    """Two cash deposits of one day and amount are two payments; the same deposit twice in one statement is
+    two payments and a warning naming both lines; the next day's overlap, its received dates filled in,
+    brings nothing new."""
+    deposits = [
+        _cash("Взнос наличных. Оплата по договору 7", "500100732259", "Иванов Иван Иванович"),
+        _cash("Взнос наличных. Аренда", "7728168971", "ООО Плательщик"),
+        _cash("Взнос наличных. Аренда", "7728168971", "ООО Плательщик"),
+    ]
+    today = statement_bytes(deposits).replace(
+        "ДатаПоступило=02.03.2026\r\n".encode("cp1251"), "ДатаПоступило=\r\n".encode("cp1251")
+    )
+    got = via(entry, today)
+    st = got.statement
+    assert st.state == StatementState.DONE and st.summary["incoming"] == 3 and st.summary["duplicates_skipped"] == 0
+    assert count(Payment) == 3 and sum(db.session.scalars(sa.select(Payment.amount_kopecks))) == 15_000_00
+    (warning,) = st.warnings
+    assert warning["message"].startswith("Line %(line)s is the same bank document as line %(first)s")
+    if entry == "folder":
+        assert got.folder_file.parent.name == "done"
+    again = via(entry, _filled_in(today))
+    assert again.statement.summary["duplicates_skipped"] == 3 and count(Payment) == 3
+
+
+@pytest.fixture
+def second_account(org):
+    from debitor.orgs.models import BankAccount
+    from tests.onec_files import SECOND_ACCOUNT
+
+    org.bank_accounts.append(BankAccount(bank_name="АО Альфа-Банк", bik="044525593", account=SECOND_ACCOUNT,
+                                         corr_account="30101810200000000593"))  # fmt: skip
+    db.session.commit()
+    return SECOND_ACCOUNT
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_a_transfer_between_our_accounts_through_each_entry(app, via, entry, second_account):
+    """Each account's statement brings its side of the transfer; the statement page says it is a transfer
+    between our accounts, the clerk's queue and the reconciliation agree."""
+    from datetime import date
+
+    from debitor.db import utcnow
+    from debitor.kpi.services import staff_counts
+    from debitor.payments.reconciliation import reconcile
+    from tests.onec_files import transfer_in, transfer_out
+
+    first = via(entry, statement_bytes([transfer_out()])).statement
+    second = via(entry, statement_bytes([transfer_in()], account=second_account)).statement
+    assert first.state == second.state == StatementState.DONE and first.warnings == second.warnings == []
+    directions = db.session.execute(sa.select(Payment.direction, Payment.client_id).order_by(Payment.id)).all()
+    assert [(d.value, c) for d, c in directions] == [("transfer_out", None), ("transfer_in", None)]
+    assert staff_counts(date(2026, 3, 31), utcnow()).unmatched_payments == 0
+    report = reconcile(date(2026, 3, 1), date(2026, 3, 31))
+    assert all(c.ok for c in report.statements) and report.unpaired_transfers == [] and report.received == 0
+    c = app.test_client()
+    assert post_form(c, "/staff/", {"email": "clerk@staff.test", "password": f.PASSWORD}).status_code == 303
+    for st in (first, second):
+        page = c.get(f"/staff/statements/{st.id}").get_data(as_text=True)
+        assert 'data-testid="transfer"' in page and "Между нашими счетами" in page
+        assert 'data-testid="summary-transfers"' in page
+    queue = c.get("/staff/payments?state=open").get_data(as_text=True)
+    assert "/staff/payments/" not in queue  # nothing for the clerk
+    listed = c.get("/staff/payments?state=transfers").get_data(as_text=True)
+    assert listed.count('data-testid="transfer"') == 2
+    payment = db.session.scalars(sa.select(Payment).order_by(Payment.id)).first()
+    body = c.get(f"/staff/payments/{payment.id}").get_data(as_text=True)
+    assert "Перевод между нашими счетами" in body and f"40702810200000012345 → {second_account}" in body
+    recon = c.get("/staff/reconciliation?date_from=2026-03-01&date_to=2026-03-31").get_data(as_text=True)
+    assert "У каждого перевода есть обе стороны" in recon

@@ -675,3 +675,84 @@ def test_money_a_refund_returns_taken_by_a_clerk_meanwhile_stops_the_import(org,
     assert st.state == StatementState.FAILED and "import it again" in st.error["message"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PaymentRefund)) == 0
     assert db.session.scalars(sa.select(Payment.doc_number).order_by(Payment.id)).all() == ["70"]
+
+
+@pytest.fixture
+def second_account(org):
+    from debitor.orgs.models import BankAccount
+    from tests.onec_files import SECOND_ACCOUNT
+
+    org.bank_accounts.append(
+        BankAccount(bank_name="АО Альфа-Банк", bik="044525593", corr_account="30101810200000000593",
+                    account=SECOND_ACCOUNT)
+    )  # fmt: skip
+    db.session.commit()
+    return SECOND_ACCOUNT
+
+
+def _directions() -> list[tuple]:
+    rows = db.session.execute(sa.select(Payment.direction, Payment.our_account, Payment.client_id).order_by(Payment.id))
+    return [(d.value, a, c) for d, a, c in rows]
+
+
+def test_a_transfer_between_our_accounts_is_recorded_on_both_sides_and_is_nobodys_money(org, second_account):
+    """Money we move from one of our accounts to another: the statement of the first has it going out, the
+    second's coming in. Both sides are recorded as a transfer of our own — not money from a payer with our
+    INN in the clerk's queue, not a client's credit, its outgoing side not lost as a "duplicate" — and the
+    bank's totals and the reconciliation agree for both statements."""
+    from debitor.db import utcnow
+    from debitor.kpi.services import staff_counts
+    from debitor.payments.reconciliation import reconcile
+    from tests.onec_files import OUR_ACCOUNT, transfer_in, transfer_out
+
+    c = f.client(org)
+    db.session.commit()
+    first = _import(statement_bytes([transfer_out(), Doc("2", "700.00", "Аванс", payer_inn=c.inn)]))
+    assert first.state == StatementState.DONE and first.warnings == []  # ВсегоСписано counts the transfer
+    assert (first.summary["incoming"], first.summary["outgoing"], first.summary["transfers"]) == (1, 0, 1)
+    assert first.summary["transfer_out_kopecks"] == 100_000_00 and first.summary["incoming_kopecks"] == 700_00
+    assert _directions() == [("transfer_out", OUR_ACCOUNT, None), ("incoming", OUR_ACCOUNT, c.id)]
+    report = reconcile(date(2026, 3, 1), date(2026, 3, 31))
+    assert [p.doc_number for p in report.unpaired_transfers] == ["501"]  # its other side not imported yet
+    second = _import(statement_bytes([transfer_in()], account=second_account))
+    assert second.state == StatementState.DONE and second.warnings == [] and second.summary["duplicates_skipped"] == 0
+    assert second.summary["transfer_in_kopecks"] == 100_000_00 and second.summary["incoming"] == 0
+    assert _directions()[2] == ("transfer_in", second_account, None)
+    queue = staff_counts(date(2026, 3, 31), utcnow())
+    assert (queue.unmatched_payments, queue.unmatched_amount) == (1, 700_00)  # the client's advance only
+    assert unapplied_credit(c.id) == 700_00
+    report = reconcile(date(2026, 3, 1), date(2026, 3, 31))
+    checks = {(x.statement.id, x.account): x for x in report.statements}
+    out_check, in_check = checks[(first.id, OUR_ACCOUNT)], checks[(second.id, second_account)]
+    assert out_check.ok and (out_check.stored_debited, out_check.documents_debited) == (100_000_00, 100_000_00)
+    assert in_check.ok and (in_check.stored_received, in_check.documents_received) == (100_000_00, 100_000_00)
+    assert out_check.stored_received == 700_00 and report.received == 700_00  # clients' money only
+    assert report.unknown_payers == [] and report.unpaired_transfers == []
+    assert (report.transfers_out, report.transfers_in) == (100_000_00, 100_000_00)
+    assert [b[4] for b in report.balances] == [700_00]
+    again = _import(statement_bytes([transfer_in()], account=second_account))
+    assert again.summary["duplicates_skipped"] == 1 and _count() == 3
+
+
+@pytest.mark.parametrize("cores", [1, 4])
+@pytest.mark.parametrize("listings", [1, 2])
+def test_a_statement_of_both_accounts_records_the_transfer_once_on_each(
+    org, second_account, listings, cores, tmp_path, monkeypatch
+):
+    """A statement of both accounts lists a transfer between them once, or under each account: either way it
+    is one transfer, out of the first account and into the second, and each account's totals agree — read
+    in the importer's thread or by a reader process."""
+    from tests.onec_files import OUR_ACCOUNT, both_accounts_statement
+
+    monkeypatch.setattr("debitor.payments.importing.os.cpu_count", lambda: cores)
+    data = both_accounts_statement(listings=listings, other=700_00)
+    path = tmp_path / "both.txt"
+    path.write_bytes(data)
+    st = import_path(path)
+    assert st.state == StatementState.DONE and st.warnings == []
+    assert st.summary["documents"] == listings + 1 and st.summary["transfers"] == 2
+    assert sorted(_directions()) == [("incoming", OUR_ACCOUNT, None), ("transfer_in", second_account, None),
+                                     ("transfer_out", OUR_ACCOUNT, None)]  # fmt: skip
+    assert {s["account"]: (s["documents_received"], s["documents_debited"]) for s in st.sections} == {
+        OUR_ACCOUNT: (700_00, 100_000_00), second_account: (100_000_00, 0)}  # fmt: skip
+    assert _import(data).summary["duplicates_skipped"] == 3 and _count() == 3

@@ -10,7 +10,9 @@ timeline events written in bulk — so that a 100 000-document statement imports
 A payment's identity is the bank document's as its payer wrote it (``reading.identity``: accounts, number,
 date, amount, the counterparty's INN, name and purpose — not the dates a bank fills in later). A document
 recorded before, by an earlier or overlapping statement, is counted as a duplicate and changes nothing; the
-same document twice in one statement is two payments, with a warning (``Importer._repeated``).
+same document twice in one statement is two payments, with a warning (``Importer._repeated``). A document
+between two accounts of our own is a transfer, a payment for each side the statement covers
+(``reading.prepare``): out of one account, into the other, nobody's money.
 
 Progress (bytes read, documents) goes to Redis while the transaction runs, for the polling fragment.
 """
@@ -54,7 +56,7 @@ from debitor.payments.models import (
     StatementState,
 )
 from debitor.payments.purpose import extract
-from debitor.payments.reading import CURRENCY, Prepared, read_in_child, read_in_process, rekey
+from debitor.payments.reading import CURRENCY, RECEIVED, Prepared, read_in_child, read_in_process, rekey
 from debitor.payments.services import balance, plan_refunds, state_for, unused_money
 from debitor.schemas import N_
 from debitor.timeline.models import Event, Visibility
@@ -67,6 +69,7 @@ CHILD_READER_MIN_CORES = 3
 # dumped by psycopg in Python, element by element
 KNOWN_KEYS_SQL = "SELECT external_key FROM payments WHERE external_key = ANY(string_to_array(%s, E'\\n'))"
 PROGRESS_EVERY = 2000  # documents
+TRANSFER_REASONS = (Reason(N_("A transfer between our own accounts: not a client's money")),)
 W_SAME_DOCUMENT = N_(
     "Line %(line)s is the same bank document as line %(first)s (the same accounts, number, date, amount of "
     "%(amount_kopecks)s, payer and purpose): both were recorded, as two payments, as the bank's totals count "
@@ -319,7 +322,7 @@ class Importer:
         for it besides the importer and the database): its parsing, purpose reading and CSV writing then run
         beside the importer's matching. On two cores it only competes with them (measured: 12.5–13.1 s for
         100 000 documents against 13.0–13.5 s read in this thread), so the file is read here."""
-        ours = set(self.accounts)
+        ours = dict(self.accounts)  # account -> organisation: a transfer is between two of one organisation
         stream = self.source
         if isinstance(self.source, Path):
             if (os.cpu_count() or 1) > CHILD_READER_MIN_CORES - 1 and not self._seen_period(self.source):
@@ -411,10 +414,11 @@ class Importer:
                 raise ImportRefused(
                     N_("The statement mixes accounts of different organisations"), line=doc.line, key="РасчСчет"
                 )
-        self.summary["documents"] += len(docs)
+        self.summary["documents"] += sum(1 for doc in docs if doc.pair != 2)  # a transfer's two sides: one
         docs = [self._repeated(doc) if doc.key in self.in_file else self._first(doc) for doc in docs]
+        docs = [doc for doc in docs if doc is not None]
         for doc in docs:
-            self.totals[doc.account][0 if doc.direction == Direction.INCOMING else 1] += doc.amount
+            self.totals[doc.account][0 if doc.direction in RECEIVED else 1] += doc.amount
         existing = self._known_keys([doc.key for doc in docs])
         fresh = []
         for doc in docs:
@@ -444,7 +448,7 @@ class Importer:
         self.in_file[doc.key] = [doc.line, 1]
         return doc
 
-    def _repeated(self, doc: Prepared) -> Prepared:
+    def _repeated(self, doc: Prepared) -> Prepared | None:
         """A document of this statement with the identity of an earlier one of it: every field the payer wrote
         is the same (two cash deposits of one person, of the same sum and purpose, on one day). It is recorded
         as a payment of its own — not dropped: the bank's totals count each document it lists, so a statement
@@ -452,6 +456,8 @@ class Importer:
         word — under the identity with its place among the repeats (``|2``, ``|3``…), which the same
         statement, or an overlapping one listing the same documents, gives it again. The statement's page
         names both lines, so that a clerk can ask the bank if it listed one payment twice."""
+        if doc.pair:  # a transfer between two accounts of this statement, listed under each: the same one
+            return None
         seen = self.in_file[doc.key]
         seen[1] += 1
         self.warnings.append(
@@ -476,10 +482,14 @@ class Importer:
                 self.summary["incoming"] += 1
                 self.summary["incoming_kopecks"] += doc.amount
                 plan, decided = self._match(doc, refs[doc.key])
-            else:
+            elif doc.direction == Direction.OUTGOING:
                 self.summary["outgoing"] += 1
                 self.summary["outgoing_kopecks"] += doc.amount
                 decided = Decided(self.directory.client_for_inn(doc.inn))
+            else:  # between our own accounts: nobody's money, nothing to match
+                self.summary["transfers"] += 1
+                self.summary[f"{doc.direction}_kopecks"] += doc.amount  # transfer_in_kopecks, transfer_out_…
+                decided = Decided(None, reasons=TRANSFER_REASONS)
             payments.append((doc.columns, decided))
             plans.append(plan)
         if not payments:
@@ -628,6 +638,9 @@ SUMMARY_KEYS = (
     "incoming_kopecks",
     "outgoing",
     "outgoing_kopecks",
+    "transfers",  # sides of transfers between our own accounts
+    "transfer_in_kopecks",
+    "transfer_out_kopecks",
     "matched",
     "partially_matched",
     "unmatched",

@@ -1,4 +1,5 @@
-"""A payment's identity is the bank document as its payer wrote it: external_key recomputed from the stored columns
+"""A payment's identity is the bank document as its payer wrote it: external_key recomputed from the stored columns; transfers between our own accounts
+
 
 Before, a payment imported from a 1C statement was keyed by payer account, number, date, amount and the day
 the money moved: two cash deposits without number and payer account of the same day and amount were one
@@ -10,6 +11,10 @@ statement imported after the upgrade finds them.
 
 Documents the old identity counted twice (the same document with and without its received date) now have
 one identity: the oldest payment keeps it, the others get it with ``|dup<id>`` and are listed in the log.
+
+Payments get two directions more, ``transfer_out`` and ``transfer_in``: money moved between two accounts of
+the organisation, which was recorded as incoming money from a payer with our INN (in the clerk's queue). Such
+payments already recorded and not dealt with (nothing applied, nothing paid back) become transfers.
 
 Revision ID: 0009
 Revises: 0008
@@ -103,9 +108,35 @@ def rekey(bind, key) -> None:
     bind.execute(sa.text("DROP TABLE payment_keys"))
 
 
+DIRECTIONS = ('incoming', 'outgoing', 'transfer_out', 'transfer_in')
+DIRECTIONS_0008 = ('incoming', 'outgoing')
+TRANSFER_REASONS = '[{"message": "A transfer between our own accounts: not a client\'s money", "params": {}}]'
+
+
+def _directions(values) -> None:
+    with op.batch_alter_table('payments', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_payments_direction'), type_='check')
+        batch_op.create_check_constraint(op.f('ck_payments_direction'),
+                                         f"direction IN ({', '.join(repr(v) for v in values)})")  # fmt: skip
+
+
 def upgrade():
-    rekey(op.get_bind(), identity)
+    _directions(DIRECTIONS)
+    bind = op.get_bind()
+    for was, now in (('incoming', 'transfer_in'), ('outgoing', 'transfer_out')):
+        bind.execute(
+            sa.text("UPDATE payments SET direction = :now, client_id = NULL, match_confidence = NULL, "
+                    "match_reasons = :reasons WHERE direction = :was AND applied_kopecks = 0 AND refunded_kopecks = 0 "
+                    "AND external_key LIKE '1c|%' AND EXISTS (SELECT 1 FROM bank_accounts b "
+                    "WHERE b.account = payments.payer_account AND b.organisation_id = payments.organisation_id)"),
+            {"was": was, "now": now, "reasons": TRANSFER_REASONS},
+        )  # fmt: skip
+    rekey(bind, identity)
 
 
 def downgrade():
-    rekey(op.get_bind(), identity_0008)
+    bind = op.get_bind()
+    bind.execute(sa.text("UPDATE payments SET direction = 'incoming' WHERE direction = 'transfer_in'"))
+    bind.execute(sa.text("UPDATE payments SET direction = 'outgoing' WHERE direction = 'transfer_out'"))
+    rekey(bind, identity_0008)
+    _directions(DIRECTIONS_0008)
