@@ -1138,3 +1138,5 @@ def test_a_last_line_without_its_line_end_is_fine_when_it_is_whole():
     assert err.message == onec.E_CUT_OFF  # still the last line, still no line end
     err = error_of(build(simple(doc_lines(), ["Мусор"])))  # a bad line that does end: not cut off
     assert err.message != onec.E_CUT_OFF
+    err = error_of(build(simple(doc_lines()))[:-2] + b"\x98")  # a byte cp1251 lacks: no cut makes it
+    assert (err.message, err.line) == (onec.E_UNDECODABLE, len(simple(doc_lines())))

@@ -878,7 +878,10 @@ class StatementReader:
     def _cut_off(self, exc: StatementError) -> StatementError:
         """An error on the file's last line when that line has no line end and is not a whole line: the file
         was cut there (a download or a copy that stopped), which is what the reader is told."""
-        if self._cut is None or exc.line != self._cut[0] or exc.message not in (E_NOT_KEY_VALUE, E_UNDECODABLE):
+        if self._cut is None or exc.line != self._cut[0]:
+            return exc
+        # what a cut makes of a line: a key without its "=", or (UTF-8 only) a character without its last bytes
+        if exc.message != E_NOT_KEY_VALUE and (exc.message != E_UNDECODABLE or self.encoding != "utf-8"):
             return exc
         text = self._cut[1].decode(self.encoding, errors="replace").strip(" \t")
         return StatementError(E_CUT_OFF, {"text": _clip(text)}, line=exc.line)
