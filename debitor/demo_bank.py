@@ -1,7 +1,8 @@
 """Demo bank statements: what the bank would send for the demo company this week, written in the real
 1CClientBankExchange format from the demo's open invoices — payments that name their invoice in the
 usual ways, one paying two invoices, a part payment, a payment from a legal entity we do not know yet
-(the clerk's queue, with a suggestion), one from a person without INN, and money going out.
+(the clerk's queue, with a suggestion), one from a person without INN, money going out, and a transfer to
+our other account.
 
 ``flask demo load`` imports one such statement through the import service; with ``--exchange-folder``
 it also drops the next day's into the exchange folder, where the scheduler picks it up.
@@ -157,6 +158,11 @@ def demo_statement(day: date, *, seed: int = 7, skip: int = 0) -> tuple[str, byt
         "account": "40702810" + f"{rnd.randrange(10**12):012d}",
     }
     docs.append(_doc(n, day, 350_000_00, us, landlord, "Аренда офиса за текущий месяц. В т.ч. НДС 22% 63114.75", False))
+    if len(org.bank_accounts) > 1:  # money moved to our other account: a transfer of our own, nobody's money
+        n += 1
+        other = {**us, "account": org.bank_accounts[1].account}
+        docs.append(_doc(n, day, 500_000_00, us, other, "Перевод собственных средств между счетами. НДС не облагается",
+                         False))  # fmt: skip
     received = sum(d.amount_kopecks for d in docs if d.received_on)
     debited = sum(d.amount_kopecks for d in docs if d.debited_on)
     opening = 4_250_000_00

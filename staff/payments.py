@@ -21,7 +21,7 @@ from debitor.identifiers import IdentifierError, validate_inn
 from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind
 from debitor.money import MoneyError, format_money, parse_kopecks
 from debitor.payments.matching import Facts, suggestions
-from debitor.payments.models import Direction, Payment, PaymentAllocation, PaymentRefund, PaymentState
+from debitor.payments.models import TRANSFERS, Direction, Payment, PaymentAllocation, PaymentRefund, PaymentState
 from debitor.payments.services import apply_allocations, link_refunds, remember_payer_inn, unapply, unlink_refund
 from debitor.schemas import parse_id
 from debitor.timeline.models import Event
@@ -43,6 +43,8 @@ def payments():
         q = q.where(Payment.state != PaymentState.APPLIED, Payment.direction == Direction.INCOMING)
     elif state == "outgoing":
         q = q.where(Payment.direction == Direction.OUTGOING)
+    elif state == "transfers":  # between our own accounts
+        q = q.where(Payment.direction.in_(TRANSFERS))
     elif state in {s.value for s in PaymentState}:
         q = q.where(Payment.state == PaymentState(state), Payment.direction == Direction.INCOMING)
     statement_id = arg_id("statement")

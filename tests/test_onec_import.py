@@ -294,11 +294,97 @@ def test_the_same_statement_twice_changes_nothing(org):
 
 
 def test_overlapping_statements_and_a_repeated_document(org):
+    """A document an earlier statement brought is a duplicate; one listed twice in a statement is two
+    payments (see the next tests), and the same again when an overlapping statement lists both."""
     a, b, c = (Doc(str(n), "10.00", "x", payer_inn="") for n in (1, 2, 3))
     _import(statement_bytes([a, b]))
     st = _import(statement_bytes([b, c, c]))
-    assert st.summary["duplicates_skipped"] == 2
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 3
+    assert st.summary["duplicates_skipped"] == 1 and st.summary["incoming"] == 2
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 4
+    again = _import(statement_bytes([a, b, c, c]))
+    assert again.summary["duplicates_skipped"] == 4
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 4
+
+
+def _count(model=Payment) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def _cash(purpose: str, inn: str, name: str, amount: str = "5000.00") -> Doc:
+    """A cash deposit (Банковский ордер): no number, no payer account."""
+    return Doc("", amount, purpose, payer_inn=inn, payer_name=name, payer_account="", kind="Банковский ордер")
+
+
+def test_two_cash_deposits_of_one_day_and_amount_are_two_payments(org):
+    """Cash paid in at the bank's till has no number and no payer account: who paid and what for tell two
+    deposits of the same day and amount apart. Before, the second was a "duplicate" and 5 000 ₽ were lost."""
+    data = statement_bytes([
+        _cash("Взнос наличных. Оплата по договору 7", "500100732259", "Иванов Иван Иванович"),
+        _cash("Взнос наличных. Аренда за март", "7728168971", "ООО Плательщик"),
+    ])  # fmt: skip
+    st = _import(data)
+    assert st.state == StatementState.DONE and st.warnings == []
+    assert (st.summary["incoming"], st.summary["incoming_kopecks"], st.summary["duplicates_skipped"]) == (
+        2,
+        10_000_00,
+        0,
+    )
+    assert sorted(db.session.scalars(sa.select(Payment.payer_inn))) == ["500100732259", "7728168971"]
+    again = _import(data)
+    assert again.summary["duplicates_skipped"] == 2 and _count() == 2
+
+
+@pytest.mark.parametrize("differs", ["payer_inn", "payer_name", "purpose"])
+def test_each_of_inn_name_and_purpose_tells_documents_apart(org, differs):
+    one = _cash("Взнос наличных", "500100732259", "Иванов Иван Иванович")
+    other = _cash("Взнос наличных", "500100732259", "Иванов Иван Иванович")
+    setattr(other, differs, {"payer_inn": "7728168971", "payer_name": "Петров", "purpose": "Взнос"}[differs])
+    st = _import(statement_bytes([one, other]))
+    assert st.summary["incoming"] == 2 and st.warnings == [] and _count() == 2
+
+
+def test_the_same_document_twice_in_one_statement_is_two_payments_and_a_warning(org):
+    """Two documents of one file that agree in everything the payer wrote: the bank's totals count both, so
+    both are recorded — and the statement's page names the two lines. An overlapping statement listing them
+    again brings nothing new; one listing one of them only brings nothing either."""
+    deposit = _cash("Взнос наличных", "500100732259", "Иванов Иван Иванович")
+    data = statement_bytes([deposit, Doc("9", "1.00", "x", payer_inn=""), deposit])
+    st = _import(data)
+    assert st.state == StatementState.DONE and st.summary["incoming"] == 3 and _count() == 3
+    lines = data.decode("cp1251").split("\r\n")
+    starts = [k + 1 for k, x in enumerate(lines) if x == "СекцияДокумент=Банковский ордер"]
+    (warning,) = st.warnings  # and none about the totals: they count both deposits
+    assert (warning["line"], warning["params"]["first"]) == tuple(reversed(starts))
+    from debitor.payments.importing import W_SAME_DOCUMENT, describe
+
+    assert warning["message"] == W_SAME_DOCUMENT
+    assert f"Line {starts[1]} is the same bank document as line {starts[0]}" in describe(warning)
+    assert _import(data).summary["duplicates_skipped"] == 3
+    assert _import(statement_bytes([deposit])).summary["duplicates_skipped"] == 1
+    assert _count() == 3
+
+
+def _received(data: bytes, day: str) -> bytes:
+    """The statement with its documents' ДатаПоступило (or ДатаСписано) set to ``day`` (empty: not yet)."""
+    text = data.decode("cp1251")
+    for key in ("ДатаПоступило", "ДатаСписано"):
+        text = text.replace(f"{key}=02.03.2026", f"{key}={day}")
+    return text.encode("cp1251")
+
+
+@pytest.mark.parametrize("incoming", [True, False])
+@pytest.mark.parametrize("first, then", [("", "03.03.2026"), ("03.03.2026", "")])
+def test_a_document_re_sent_with_the_bank_dates_filled_in_or_not_is_one_payment(org, incoming, first, then):
+    """A statement of the day has ДатаПоступило (ДатаСписано) empty, the next day's overlap has it filled in
+    (or the other way round): the same bank document, counted once."""
+    c = f.client(org)
+    db.session.commit()
+    data = statement_bytes([Doc("7", "1200.00", "Аванс", payer_inn=c.inn, incoming=incoming)])
+    st = _import(_received(data, first))
+    assert st.state == StatementState.DONE and _count() == 1
+    again = _import(_received(data, then))
+    assert again.state == StatementState.DONE and again.summary["duplicates_skipped"] == 1
+    assert _count() == 1 and (unapplied_credit(c.id) == 1_200_00) is incoming
 
 
 def test_totals_that_disagree_are_a_warning(org):
@@ -589,3 +675,84 @@ def test_money_a_refund_returns_taken_by_a_clerk_meanwhile_stops_the_import(org,
     assert st.state == StatementState.FAILED and "import it again" in st.error["message"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PaymentRefund)) == 0
     assert db.session.scalars(sa.select(Payment.doc_number).order_by(Payment.id)).all() == ["70"]
+
+
+@pytest.fixture
+def second_account(org):
+    from debitor.orgs.models import BankAccount
+    from tests.onec_files import SECOND_ACCOUNT
+
+    org.bank_accounts.append(
+        BankAccount(bank_name="АО Альфа-Банк", bik="044525593", corr_account="30101810200000000593",
+                    account=SECOND_ACCOUNT)
+    )  # fmt: skip
+    db.session.commit()
+    return SECOND_ACCOUNT
+
+
+def _directions() -> list[tuple]:
+    rows = db.session.execute(sa.select(Payment.direction, Payment.our_account, Payment.client_id).order_by(Payment.id))
+    return [(d.value, a, c) for d, a, c in rows]
+
+
+def test_a_transfer_between_our_accounts_is_recorded_on_both_sides_and_is_nobodys_money(org, second_account):
+    """Money we move from one of our accounts to another: the statement of the first has it going out, the
+    second's coming in. Both sides are recorded as a transfer of our own — not money from a payer with our
+    INN in the clerk's queue, not a client's credit, its outgoing side not lost as a "duplicate" — and the
+    bank's totals and the reconciliation agree for both statements."""
+    from debitor.db import utcnow
+    from debitor.kpi.services import staff_counts
+    from debitor.payments.reconciliation import reconcile
+    from tests.onec_files import OUR_ACCOUNT, transfer_in, transfer_out
+
+    c = f.client(org)
+    db.session.commit()
+    first = _import(statement_bytes([transfer_out(), Doc("2", "700.00", "Аванс", payer_inn=c.inn)]))
+    assert first.state == StatementState.DONE and first.warnings == []  # ВсегоСписано counts the transfer
+    assert (first.summary["incoming"], first.summary["outgoing"], first.summary["transfers"]) == (1, 0, 1)
+    assert first.summary["transfer_out_kopecks"] == 100_000_00 and first.summary["incoming_kopecks"] == 700_00
+    assert _directions() == [("transfer_out", OUR_ACCOUNT, None), ("incoming", OUR_ACCOUNT, c.id)]
+    report = reconcile(date(2026, 3, 1), date(2026, 3, 31))
+    assert [p.doc_number for p in report.unpaired_transfers] == ["501"]  # its other side not imported yet
+    second = _import(statement_bytes([transfer_in()], account=second_account))
+    assert second.state == StatementState.DONE and second.warnings == [] and second.summary["duplicates_skipped"] == 0
+    assert second.summary["transfer_in_kopecks"] == 100_000_00 and second.summary["incoming"] == 0
+    assert _directions()[2] == ("transfer_in", second_account, None)
+    queue = staff_counts(date(2026, 3, 31), utcnow())
+    assert (queue.unmatched_payments, queue.unmatched_amount) == (1, 700_00)  # the client's advance only
+    assert unapplied_credit(c.id) == 700_00
+    report = reconcile(date(2026, 3, 1), date(2026, 3, 31))
+    checks = {(x.statement.id, x.account): x for x in report.statements}
+    out_check, in_check = checks[(first.id, OUR_ACCOUNT)], checks[(second.id, second_account)]
+    assert out_check.ok and (out_check.stored_debited, out_check.documents_debited) == (100_000_00, 100_000_00)
+    assert in_check.ok and (in_check.stored_received, in_check.documents_received) == (100_000_00, 100_000_00)
+    assert out_check.stored_received == 700_00 and report.received == 700_00  # clients' money only
+    assert report.unknown_payers == [] and report.unpaired_transfers == []
+    assert (report.transfers_out, report.transfers_in) == (100_000_00, 100_000_00)
+    assert [b[4] for b in report.balances] == [700_00]
+    again = _import(statement_bytes([transfer_in()], account=second_account))
+    assert again.summary["duplicates_skipped"] == 1 and _count() == 3
+
+
+@pytest.mark.parametrize("cores", [1, 4])
+@pytest.mark.parametrize("listings", [1, 2])
+def test_a_statement_of_both_accounts_records_the_transfer_once_on_each(
+    org, second_account, listings, cores, tmp_path, monkeypatch
+):
+    """A statement of both accounts lists a transfer between them once, or under each account: either way it
+    is one transfer, out of the first account and into the second, and each account's totals agree — read
+    in the importer's thread or by a reader process."""
+    from tests.onec_files import OUR_ACCOUNT, both_accounts_statement
+
+    monkeypatch.setattr("debitor.payments.importing.os.cpu_count", lambda: cores)
+    data = both_accounts_statement(listings=listings, other=700_00)
+    path = tmp_path / "both.txt"
+    path.write_bytes(data)
+    st = import_path(path)
+    assert st.state == StatementState.DONE and st.warnings == []
+    assert st.summary["documents"] == listings + 1 and st.summary["transfers"] == 2
+    assert sorted(_directions()) == [("incoming", OUR_ACCOUNT, None), ("transfer_in", second_account, None),
+                                     ("transfer_out", OUR_ACCOUNT, None)]  # fmt: skip
+    assert {s["account"]: (s["documents_received"], s["documents_debited"]) for s in st.sections} == {
+        OUR_ACCOUNT: (700_00, 100_000_00), second_account: (100_000_00, 0)}  # fmt: skip
+    assert _import(data).summary["duplicates_skipped"] == 3 and _count() == 3

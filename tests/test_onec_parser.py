@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import random
 from contextlib import contextmanager, nullcontext
-from datetime import date, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from unittest import mock
 
@@ -563,7 +563,9 @@ def test_bad_documents_name_the_line_and_the_key(change, message, key):
 def test_bad_values_deep_in_a_big_file(bad, message, key, tiers):
     """The same errors when the document is read by tier 1 (a regular block far from the header)."""
     docs = [doc_lines(str(k)) for k in range(1500)]
-    docs[1200].insert(10, bad)  # after the document's own Сумма and Дата: the last one counts
+    key_of = bad.partition("=")[0]
+    docs[1200] = [x for x in docs[1200] if not x.startswith(key_of + "=")]  # a key may not repeat
+    docs[1200].insert(10, bad)
     lines = simple(*docs)
     with slow_path_only() if tiers == "slow" else nullcontext():
         err = error_of(build(lines))
@@ -649,7 +651,7 @@ def test_truncated_file(cut):
     err = error_of(data[:end])
     start = len(HEADER) + len(doc_lines()) + 1
     assert (err.message, err.line) == (onec.E_EOF_IN_DOCUMENT, start)
-    assert str(err) == f"The file ends inside the document started on line {start}."
+    assert str(err) == f"The file ends inside the document started on line {start}: it looks cut off."
 
 
 @pytest.mark.parametrize(
@@ -826,7 +828,7 @@ CYRILLIC = "".join(chr(c) for c in range(0x410, 0x450)) + "Ёё"
 ALPHABET = CYRILLIC + "ABCXYZabcxyz0123456789 .,-№()/\"':;%+=!?*\t_"
 text = st.text(ALPHABET, max_size=30).map(lambda s: s.strip(" \t"))
 digits = st.text("0123456789", min_size=0, max_size=20)
-days = st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31))
+days = st.dates(min_value=onec.EARLIEST_DATE, max_value=datetime.now(UTC).date() + timedelta(days=onec.FUTURE_DAYS))
 maybe_day = st.none() | days
 kopecks = st.integers(1, 10**12)
 balances = st.none() | st.integers(-(10**12), 10**12)
@@ -1001,3 +1003,140 @@ def test_a_code_page_we_do_not_read_is_named_as_the_problem(encoding):
     with pytest.raises(StatementError) as err:
         parse(text.encode(encoding))
     assert err.value.message == E_ENCODING and "Windows-1251" in str(err.value)
+
+
+# ---- money and dates no bank document carries (issue 11) -----------------------------------------
+
+
+def deep_file(change_at: int, old: str, new: str, count: int = 1500) -> tuple[list[str], bytes]:
+    """A file big enough for tier 1, with one line of one document replaced."""
+    docs = [doc_lines(str(k)) for k in range(count)]
+    docs[change_at] = [new if x == old else x for x in docs[change_at]]
+    lines = simple(*docs)
+    return lines, build(lines)
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("0.00", onec.E_AMOUNT_ZERO),
+        ("0", onec.E_AMOUNT_ZERO),
+        ("000.0", onec.E_AMOUNT_ZERO),
+        ("999999999999999999.99", onec.E_AMOUNT_TOO_BIG),  # beyond 64 bits in kopecks
+        ("92233720368547758.08", onec.E_AMOUNT_TOO_BIG),  # one kopeck beyond 64 bits
+        ("10000000000000.00", onec.E_AMOUNT_TOO_BIG),  # one kopeck beyond what 1C holds
+        ("10000000000000", onec.E_AMOUNT_TOO_BIG),
+    ],
+)
+@pytest.mark.parametrize("tiers", ["fast", "slow"])
+def test_an_amount_no_bank_document_carries_is_refused_naming_the_line(amount, message, tiers):
+    lines, data = deep_file(1200, "Сумма=1000.00", f"Сумма={amount}")
+    with slow_path_only() if tiers == "slow" else nullcontext():
+        err = error_of(data)
+    assert (err.message, err.line, err.key) == (message, line_of(lines, f"Сумма={amount}"), "Сумма")
+    assert amount in str(err)
+    if message == onec.E_AMOUNT_TOO_BIG:
+        assert "9999999999999.99" in str(err)  # says what the limit is
+    small = error_of(build(simple(doc_lines(amount=amount))))
+    assert (small.message, small.line) == (message, len(HEADER) + 4)
+
+
+def test_the_largest_amount_1c_holds_is_read():
+    assert onec.MAX_AMOUNT_KOPECKS == 999_999_999_999_999
+    doc = parse(build(simple(doc_lines(amount="9999999999999.99")))).documents[0]
+    assert doc.amount_kopecks == onec.MAX_AMOUNT_KOPECKS
+    assert parse(build(simple(doc_lines(amount="0.01")))).documents[0].amount_kopecks == 1
+
+
+@pytest.mark.parametrize("value", ["01.01.0001", "31.12.9999", "31.12.1991", "far-future"])
+@pytest.mark.parametrize("key", ["Дата", "ДатаПоступило"])
+@pytest.mark.parametrize("tiers", ["fast", "slow"])
+def test_a_date_no_bank_wrote_is_refused_naming_the_line_and_key(value, key, tiers):
+    if value == "far-future":
+        value = (date.today() + timedelta(days=400)).strftime("%d.%m.%Y")
+    lines, data = deep_file(1300, f"{key}=05.01.2026", f"{key}={value}")
+    with slow_path_only() if tiers == "slow" else nullcontext():
+        err = error_of(data)
+    assert (err.message, err.line, err.key) == (onec.E_DATE_RANGE, line_of(lines, f"{key}={value}"), key)
+    assert value in str(err) and "01.01.1992" in str(err)
+
+
+def test_dates_in_the_header_and_sections_are_checked_too():
+    lines = [x.replace("ДатаНачала=05.01.2026", "ДатаНачала=01.01.0001") for x in simple(doc_lines())]
+    err = error_of(build(lines))
+    assert (err.message, err.line, err.key) == (onec.E_DATE_RANGE, 8, "ДатаНачала")
+    lines = simple(["СекцияРасчСчет", "ДатаКонца=31.12.9999", "РасчСчет=1", "КонецРасчСчет"])
+    err = error_of(build(lines))
+    assert (err.message, err.line, err.key) == (onec.E_DATE_RANGE, len(HEADER) + 2, "ДатаКонца")
+
+
+def test_the_bank_date_window():
+    soon = (date.today() + timedelta(days=300)).strftime("%d.%m.%Y")
+    for value in ("01.01.1992", soon):
+        doc = [x.replace("Дата=05.01.2026", f"Дата={value}") for x in doc_lines()]
+        assert parse(build(simple(doc))).documents[0].date.strftime("%d.%m.%Y") == value
+
+
+@pytest.mark.parametrize("key", ["Сумма", "ПлательщикИНН", "НазначениеПлатежа", "Примечание"])
+@pytest.mark.parametrize("tiers", ["fast", "slow"])
+def test_a_key_twice_in_one_document_is_refused_naming_both_lines(key, tiers):
+    docs = [doc_lines(str(k), extra=["Примечание=1"]) for k in range(1500)]
+    first = next(k for k, x in enumerate(docs[1200]) if x.startswith(key + "="))
+    docs[1200].insert(len(docs[1200]) - 1, f"{key}=5")  # the last one used to win silently
+    lines = simple(*docs)
+    with slow_path_only() if tiers == "slow" else nullcontext():
+        err = error_of(build(lines))
+    offset = len(HEADER) + sum(len(d) for d in docs[:1200])
+    assert (err.message, err.line, err.key) == (onec.E_REPEATED_KEY, offset + len(docs[1200]) - 1, key)
+    assert err.params["first"] == offset + first + 1
+    assert f"line {offset + first + 1}" in str(err) and key in str(err)
+
+
+def test_a_key_may_repeat_in_the_header():
+    lines = simple(doc_lines())
+    lines.insert(len(HEADER), "РасчСчет=40702810900000000002")
+    assert parse(build(lines)).header.accounts == ["40702810900000000001", "40702810900000000002"]
+
+
+@pytest.mark.parametrize(
+    ("cut", "text"),
+    [
+        ("Плательщик1=ООО «Ромашка»", "Плате"),  # in the middle of a key
+        ("КонецДокумента", "КонецДок"),
+        ("КонецФайла", "КонецФа"),
+    ],
+)
+@pytest.mark.parametrize("tiers", ["fast", "slow"])
+def test_a_file_cut_in_the_middle_of_its_last_line_says_it_looks_cut_off(cut, text, tiers):
+    docs = [doc_lines(str(k)) for k in range(1500)]
+    lines = simple(*docs)
+    at = (
+        len(lines) - 1
+        if cut == "КонецФайла"
+        else len(lines) - 1 - next(k for k, x in enumerate(reversed(lines[:-1])) if x == cut)
+    )
+    data = build(lines[:at]) + text.encode("cp1251")  # no line end: the file stops there
+    with slow_path_only() if tiers == "slow" else nullcontext():
+        err = error_of(data)
+    assert (err.message, err.line, err.params["text"]) == (onec.E_CUT_OFF, at + 1, text)
+    assert "cut off" in str(err) and f"Line {at + 1}" in str(err)
+
+
+def test_a_utf8_file_cut_inside_a_character_says_it_looks_cut_off():
+    lines = simple(doc_lines(), doc_lines("2"))
+    data = build(lines, encoding="utf-8")
+    end = data.rindex("Плательщик1=ООО «Ромашка»".encode()) + len("Плательщик1=ООО «Р".encode()) - 1
+    err = error_of(data[:end])
+    last = len(lines) - lines[::-1].index("Плательщик1=ООО «Ромашка»")
+    assert (err.message, err.line, err.params["text"]) == (onec.E_CUT_OFF, last, "Плательщик1=ООО «�")
+
+
+def test_a_last_line_without_its_line_end_is_fine_when_it_is_whole():
+    data = build(simple(doc_lines())).rstrip(b"\r\n")
+    assert parse(data).finished is True
+    err = error_of(build(simple(doc_lines()))[:-2] + b"x")  # КонецФайлаx: a whole line, only wrong
+    assert err.message == onec.E_CUT_OFF  # still the last line, still no line end
+    err = error_of(build(simple(doc_lines(), ["Мусор"])))  # a bad line that does end: not cut off
+    assert err.message != onec.E_CUT_OFF
+    err = error_of(build(simple(doc_lines()))[:-2] + b"\x98")  # a byte cp1251 lacks: no cut makes it
+    assert (err.message, err.line) == (onec.E_UNDECODABLE, len(simple(doc_lines())))

@@ -8,6 +8,9 @@ time, so memory stays constant whatever the file size.
 
 Lenient where the meaning is clear (``StatementWarning``), strict where it is not: every other defect
 raises ``StatementError`` naming the line and the key, and no input bytes make it raise anything else.
+Strict also about what no bank writes: an amount of zero or beyond what 1C holds (``MAX_AMOUNT_KOPECKS``),
+a date outside 1992 … a year from today, a key twice in one document (which one would the bank mean?); and
+a last line that stops in the middle without a line end is reported as a file that was cut off.
 
 Encoding: the first 64 KiB decide (valid UTF-8 with non-ASCII bytes → UTF-8, else whichever of
 cp1251 and cp866 spells the key names); ``Кодировка=`` decides only when the bytes do not, and a
@@ -35,7 +38,7 @@ import io
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import repeat
 from typing import BinaryIO
 
@@ -55,6 +58,16 @@ __all__ = [
 
 SIGNATURE = "1CClientBankExchange"
 DEFAULT_MAX_LINE_BYTES = 1 << 18  # far beyond any real line; bounds memory on binary input
+# The most a document's Сумма may be: 1C keeps amounts as numbers of 15 digits, 2 of them after the point
+# (9 999 999 999 999.99 ₽, ten trillion roubles — more than any real payment, and a thousandth of what the
+# payments table's 64-bit kopecks hold, so that no sum of a statement's amounts comes near its limit).
+MAX_AMOUNT_KOPECKS = 10**15 - 1
+_MAX_AMOUNT_TEXT = "9999999999999.99"
+# The dates a bank can have written: none before 1992 (the Russian banking system and its rouble accounts
+# as they are; 1CClientBankExchange is younger still), none more than a year ahead of today (a period a
+# statement was asked for may end ahead, a clock or a time zone may be off by a day; a year more is a typo).
+EARLIEST_DATE = date(1992, 1, 1)
+FUTURE_DAYS = 366
 _READ_SIZE = 1 << 18
 _HEAD_SIZE = 1 << 16  # what the encoding is detected on
 _BOM = b"\xef\xbb\xbf"
@@ -231,14 +244,25 @@ E_NO_KEY = N_("Line %(line)s has no key before the “=” sign.")
 E_UNEXPECTED_END = N_("Line %(line)s: %(key)s without a section to close.")
 E_DOCUMENT_NOT_CLOSED = N_("Line %(line)s: %(key)s, but the document started on line %(start)s is not closed.")
 E_ACCOUNT_NOT_CLOSED = N_("Line %(line)s: %(key)s, but the account section started on line %(start)s is not closed.")
-E_EOF_IN_DOCUMENT = N_("The file ends inside the document started on line %(line)s.")
-E_EOF_IN_ACCOUNT = N_("The file ends inside the account section started on line %(line)s.")
+E_EOF_IN_DOCUMENT = N_("The file ends inside the document started on line %(line)s: it looks cut off.")
+E_EOF_IN_ACCOUNT = N_("The file ends inside the account section started on line %(line)s: it looks cut off.")
+E_CUT_OFF = N_(
+    "Line %(line)s, the last of the file, stops in the middle (%(text)s) without a line end: the file looks cut "
+    "off. Export the statement from the bank again."
+)
+E_REPEATED_KEY = N_("Line %(line)s: %(key)s again; the document has it already on line %(first)s.")
 E_MISSING = N_("Line %(line)s: the document has no %(key)s.")
 E_EMPTY_VALUE = N_("Line %(line)s: %(key)s is empty.")
 E_DATE = N_("Line %(line)s: %(key)s is not a date (DD.MM.YYYY): %(value)s")
 E_TIME = N_("Line %(line)s: %(key)s is not a time (HH:MM:SS): %(value)s")
 E_AMOUNT = N_("Line %(line)s: %(key)s is not an amount (rubles.kopecks with a dot): %(value)s")
 E_NEGATIVE = N_("Line %(line)s: %(key)s is negative: %(value)s")
+E_AMOUNT_ZERO = N_("Line %(line)s: %(key)s is zero (%(value)s): a bank document moves money.")
+E_AMOUNT_TOO_BIG = N_("Line %(line)s: %(key)s is %(value)s, more than the %(limit)s a bank document in 1C can carry.")
+E_DATE_RANGE = N_(
+    "Line %(line)s: %(key)s is %(value)s, which cannot be a bank date: they lie between %(earliest)s and "
+    "%(latest)s (a year from today)."
+)
 W_ENCODING = N_("Line %(line)s: the file says %(key)s=%(declared)s, but its bytes are %(encoding)s.")
 W_UTF8_LINE = N_("Line %(line)s is UTF-8 inside a %(encoding)s file; it was read as UTF-8.")
 W_NO_FILE_END = N_("The file ends without КонецФайла; everything up to its end was read.")
@@ -372,11 +396,12 @@ class Statement:
 class _FieldError(Exception):
     """A bad value; the caller knows the line and turns it into a StatementError."""
 
-    def __init__(self, message: str, key: str, value: str | None):
+    def __init__(self, message: str, key: str, value: str | None, params: dict | None = None):
         super().__init__(key)
         self.message = message
         self.key = key
         self.value = value
+        self.params = params or {}
 
 
 def _clip(text: str | None, n: int = 60) -> str:
@@ -385,7 +410,8 @@ def _clip(text: str | None, n: int = 60) -> str:
 
 
 def _date(value: str, key: str, cache: dict) -> date:
-    """``ДД.ММ.ГГГГ`` → date; ``cache`` holds the (few) distinct dates of a file."""
+    """``ДД.ММ.ГГГГ`` → date, one a bank can have written (``EARLIEST_DATE`` to a year from today); ``cache``
+    holds the (few) distinct dates of a file, all of them checked."""
     day = cache.get(value)
     if day is None:
         digits = value[:2] + value[3:5] + value[6:]
@@ -396,6 +422,10 @@ def _date(value: str, key: str, cache: dict) -> date:
                 day = None
         if day is None:
             raise _FieldError(E_DATE, key, value)
+        latest = datetime.now(UTC).date() + timedelta(days=FUTURE_DAYS)  # a year: the server's zone is moot
+        if not EARLIEST_DATE <= day <= latest:
+            window = {"earliest": EARLIEST_DATE.strftime("%d.%m.%Y"), "latest": latest.strftime("%d.%m.%Y")}
+            raise _FieldError(E_DATE_RANGE, key, value, window)
         if len(cache) > 4096:
             cache.clear()
         cache[value] = day
@@ -460,6 +490,10 @@ def _document(f: dict, kind: str, line: int, dates: dict) -> Document:
         amount = _kopecks(value, "Сумма")
     else:
         raise _FieldError(E_EMPTY_VALUE if value == "" else E_MISSING, "Сумма", value)
+    if not 0 < amount <= MAX_AMOUNT_KOPECKS:  # a zero, or more than 1C (and a 64-bit column) holds
+        if amount:
+            raise _FieldError(E_AMOUNT_TOO_BIG, "Сумма", value, {"limit": _MAX_AMOUNT_TEXT})
+        raise _FieldError(E_AMOUNT_ZERO, "Сумма", value)
     value = g("ДатаСписано")
     debited = (dates.get(value) or _date(value, "ДатаСписано", dates)) if value else None
     value = g("ДатаПоступило")
@@ -578,6 +612,7 @@ class StatementReader:
         self._carry = b""
         self._eof = False
         self._after_end: int | None = None
+        self._cut: tuple[int, bytes] | None = None  # (line, bytes) of a last line without its line end
 
         head = self._read_head()
         detected = _detect(head)
@@ -586,8 +621,11 @@ class StatementReader:
         self._detected = detected is not None
         self.encoding: str = detected or "cp1251"
         self._pushback = head
-        self.header: Header = self._read_header()
-        self._documents = self._run()
+        try:
+            self.header: Header = self._read_header()
+        except StatementError as exc:
+            raise self._cut_off(exc) from None
+        self._documents = self._checked()
 
     def __iter__(self):
         return self._documents
@@ -648,7 +686,11 @@ class StatementReader:
                 raise StatementError(E_TOO_LONG, {"limit": limit}, line=line_no + _count_breaks(data, cut))
             return data[:cut]
         self._carry = b""
-        return carry + b"\n" if carry else None  # the last line may lack its line end
+        if not carry:
+            return None
+        if not carry.endswith(b"\r"):
+            self._cut = (line_no, carry[:256])
+        return carry + b"\n"  # the last line may lack its line end
 
     # ---- decoding --------------------------------------------------------------------------------
 
@@ -831,7 +873,18 @@ class StatementReader:
     # ---- the line-by-line machine (reference behaviour) ------------------------------------------
 
     def _error(self, exc: _FieldError, line: int | None) -> StatementError:
-        return StatementError(exc.message, {"value": _clip(exc.value)}, line=line, key=exc.key)
+        return StatementError(exc.message, {"value": _clip(exc.value), **exc.params}, line=line, key=exc.key)
+
+    def _cut_off(self, exc: StatementError) -> StatementError:
+        """An error on the file's last line when that line has no line end and is not a whole line: the file
+        was cut there (a download or a copy that stopped), which is what the reader is told."""
+        if self._cut is None or exc.line != self._cut[0]:
+            return exc
+        # what a cut makes of a line: a key without its "=", or (UTF-8 only) a character without its last bytes
+        if exc.message != E_NOT_KEY_VALUE and (exc.message != E_UNDECODABLE or self.encoding != "utf-8"):
+            return exc
+        text = self._cut[1].decode(self.encoding, errors="replace").strip(" \t")
+        return StatementError(E_CUT_OFF, {"text": _clip(text)}, line=exc.line)
 
     def _line(self, lineno: int, raw: str) -> Document | None:
         key, sep, value = raw.partition("=")
@@ -860,6 +913,8 @@ class StatementReader:
         if not key:
             raise StatementError(E_NO_KEY, line=lineno)
         value = value.strip(" \t")
+        if state == _DOCUMENT and key in self._fields:  # which one would the bank mean?
+            raise StatementError(E_REPEATED_KEY, {"first": self._key_lines[key]}, line=lineno, key=key)
         if state in (_DOCUMENT, _ACCOUNT, _HEADER):
             self._fields[key] = value
             self._key_lines[key] = lineno
@@ -926,6 +981,12 @@ class StatementReader:
 
     # ---- documents -------------------------------------------------------------------------------
 
+    def _checked(self):
+        try:
+            yield from self._run()
+        except StatementError as exc:
+            raise self._cut_off(exc) from None
+
     def _run(self):
         if self._resume is None:
             return  # the whole file was the header
@@ -971,7 +1032,7 @@ class StatementReader:
                     j = 0
                 if j:
                     f = dict(zip(keys[i + 1 : j], values[i + 1 : j], strict=True))
-                    if f.keys() <= _KNOWN or self._accept(f):
+                    if len(f) == j - i - 1 and (f.keys() <= _KNOWN or self._accept(f)):  # else a key repeats
                         try:
                             doc = _document(f, values[i], base + i, dates)
                         except _FieldError as exc:
@@ -1007,7 +1068,7 @@ class StatementReader:
                             f = dict(map(_split, lines[i + 1 : j], _EQS, _ONES))
                         except ValueError:  # a line without "=": blank or a marker
                             f = None
-                        if f is not None and (f.keys() <= _KNOWN or self._accept(f)):
+                        if f is not None and len(f) == j - i - 1 and (f.keys() <= _KNOWN or self._accept(f)):
                             try:
                                 doc = _document(f, line[_DOC_PREFIX_LEN:], base + i, dates)
                             except _FieldError as exc:

@@ -11,6 +11,7 @@ A file modified in the last few seconds is left for the next run: the writer may
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from pathlib import Path
@@ -20,6 +21,8 @@ from flask import current_app
 from debitor.db import db, utcnow
 from debitor.payments.importing import ImportRefused, import_path, statement_json
 from debitor.payments.models import StatementState
+
+log = logging.getLogger(__name__)
 
 SETTLE_SECONDS = 5
 STUCK_SECONDS = 30 * 60  # longer than any import (jobs.queues.JOB_TIMEOUT)
@@ -63,12 +66,15 @@ def _import(path: Path, dirs: dict[str, Path]) -> dict:
     stamp = utcnow().strftime("%Y%m%dT%H%M%S")
     try:
         statement = import_path(path, source="folder")
-    except ImportRefused as err:  # nothing to import into (no organisation)
-        db.session.rollback()
+    except Exception as err:  # nothing to import into (no organisation), or the database went away: the file
+        db.session.rollback()  # leaves processing/ all the same, and the next one is imported
+        if not isinstance(err, ImportRefused):
+            log.exception("exchange folder: %s could not be imported", path.name)
+        text = str(err) if isinstance(err, ImportRefused) else f"{type(err).__name__}: {err}"
         target = dirs["failed"] / f"{stamp}-{path.name}"
         os.replace(path, target)
-        target.with_name(target.name + ".error.txt").write_text(str(err) + "\n", encoding="utf-8")
-        return {"file": path.name, "state": "failed", "error": str(err)}
+        target.with_name(target.name + ".error.txt").write_text(text + "\n", encoding="utf-8")
+        return {"file": path.name, "state": "failed", "error": text}
     if statement.state == StatementState.DONE:
         os.replace(path, dirs["done"] / f"{stamp}-{statement.id}-{path.name}")
     else:

@@ -7,9 +7,12 @@ line. Documents are read as a stream and handled in batches — their clients, o
 already-known payments fetched for the batch at once, payments, allocations, invoice updates and
 timeline events written in bulk — so that a 100 000-document statement imports in seconds.
 
-A payment's identity is the bank document's: payer account, number, date, amount and the day it was
-received (or debited). A document seen before — in an earlier, overlapping statement or twice in this
-one — is counted as a duplicate and changes nothing.
+A payment's identity is the bank document's as its payer wrote it (``reading.identity``: accounts, number,
+date, amount, the counterparty's INN, name and purpose — not the dates a bank fills in later). A document
+recorded before, by an earlier or overlapping statement, is counted as a duplicate and changes nothing; the
+same document twice in one statement is two payments, with a warning (``Importer._repeated``). A document
+between two accounts of our own is a transfer, a payment for each side the statement covers
+(``reading.prepare``): out of one account, into the other, nobody's money.
 
 Progress (bytes read, documents) goes to Redis while the transaction runs, for the polling fragment.
 """
@@ -20,6 +23,7 @@ import contextlib
 import gc
 import io
 import json
+import logging
 import os
 from collections import Counter, defaultdict
 from datetime import date
@@ -52,10 +56,12 @@ from debitor.payments.models import (
     StatementState,
 )
 from debitor.payments.purpose import extract
-from debitor.payments.reading import CURRENCY, Prepared, read_in_child, read_in_process
+from debitor.payments.reading import CURRENCY, RECEIVED, Prepared, read_in_child, read_in_process, rekey
 from debitor.payments.services import balance, plan_refunds, state_for, unused_money
 from debitor.schemas import N_
 from debitor.timeline.models import Event, Visibility
+
+log = logging.getLogger(__name__)
 
 BATCH = 5000
 CHILD_READER_MIN_CORES = 3
@@ -63,6 +69,12 @@ CHILD_READER_MIN_CORES = 3
 # dumped by psycopg in Python, element by element
 KNOWN_KEYS_SQL = "SELECT external_key FROM payments WHERE external_key = ANY(string_to_array(%s, E'\\n'))"
 PROGRESS_EVERY = 2000  # documents
+TRANSFER_REASONS = (Reason(N_("A transfer between our own accounts: not a client's money")),)
+W_SAME_DOCUMENT = N_(
+    "Line %(line)s is the same bank document as line %(first)s (the same accounts, number, date, amount of "
+    "%(amount_kopecks)s, payer and purpose): both were recorded, as two payments, as the bank's totals count "
+    "them. If the bank listed one payment twice, ask it for a corrected statement."
+)
 
 
 CHANGED_MEANWHILE = {
@@ -84,6 +96,21 @@ class ImportRefused(Exception):
 def problem(err) -> dict:
     """A parser or import error / warning as stored JSON."""
     return {"message": err.message, "params": dict(err.params), "line": err.line, "key": err.key}
+
+
+E_UNEXPECTED = N_(
+    "The import stopped on an unexpected error (%(error)s); nothing was imported. Import the statement again; if "
+    "the error comes back, give the file to the administrator."
+)
+
+
+def unexpected(exc: BaseException) -> dict:
+    """An error the import did not foresee (a bug, the database refusing a row, a lost connection) as stored
+    JSON: its kind and the first line of its text, which is what the administrator needs to find it in the log."""
+    text = (str(exc).strip().splitlines() or [""])[0]
+    text = text if len(text) <= 300 else text[:299] + "…"
+    return {"message": E_UNEXPECTED, "params": {"error": f"{type(exc).__name__}: {text}".rstrip(": ")},
+            "line": None, "key": None}  # fmt: skip
 
 
 # --- entries --------------------------------------------------------------------------------------
@@ -117,7 +144,12 @@ def import_uploaded(statement_id: int) -> BankStatement | None:
     only the run that claims the statement imports it."""
     if not claim(statement_id):
         return db.session.get(BankStatement, statement_id)
-    return run(db.session.get(BankStatement, statement_id), BlobReader(statement_id))
+    statement = db.session.get(BankStatement, statement_id)
+    try:
+        source = BlobReader(statement_id)
+    except ImportRefused as err:  # claimed, so it must end: failed, not running
+        return _failed(statement_id, problem(err), 0)
+    return run(statement, source)
 
 
 def claim(statement_id: int) -> bool:
@@ -178,22 +210,22 @@ def get_progress(statement_id: int) -> dict[str, int]:
 
 def run(statement: BankStatement, source: BinaryIO | Path) -> BankStatement:
     """Import ``source`` (a file, or a stream) as ``statement`` in one transaction; the statement ends
-    done or failed."""
+    done or failed — failed also on an error nobody foresaw (logged with its traceback), so that no statement
+    is left running for its page to poll and the sweep to import again. Only an interruption of the process
+    itself (KeyboardInterrupt, SystemExit) leaves it running, for the sweep to find once the worker is gone."""
     sid = statement.id
     if statement.state != StatementState.RUNNING:
         statement.state, statement.started_at = StatementState.RUNNING, utcnow()
     db.session.commit()
-    importer = Importer(statement, source)
+    importer = None
     try:
+        importer = Importer(statement, source)
         importer.run()
     except (StatementError, ImportRefused) as err:
-        db.session.rollback()
-        statement = db.session.get(BankStatement, sid)
-        statement.state, statement.error, statement.finished_at = StatementState.FAILED, problem(err), utcnow()
-        db.session.execute(sa.delete(StatementFile).where(StatementFile.statement_id == sid))
-        db.session.commit()
-        set_progress(sid, bytes=importer.bytes_read, documents=0, done=1)
-        return statement
+        return _failed(sid, problem(err), importer.bytes_read if importer else 0)
+    except Exception as exc:
+        log.exception("statement %s: the import failed on an unexpected error", sid)
+        return _failed(sid, unexpected(exc), importer.bytes_read if importer else 0)
     except BaseException:
         db.session.rollback()
         raise
@@ -204,6 +236,18 @@ def run(statement: BankStatement, source: BinaryIO | Path) -> BankStatement:
     db.session.refresh(result)
     set_progress(sid, bytes=result.bytes_read, documents=result.documents_read, done=1)
     return result
+
+
+def _failed(sid: int, error: dict, bytes_read: int) -> BankStatement:
+    """End the statement as failed with ``error``, in a transaction of its own after the import's was rolled
+    back: nothing of it is kept, an upload's stored bytes neither."""
+    db.session.rollback()
+    statement = db.session.get(BankStatement, sid)
+    statement.state, statement.error, statement.finished_at = StatementState.FAILED, error, utcnow()
+    db.session.execute(sa.delete(StatementFile).where(StatementFile.statement_id == sid))
+    db.session.commit()
+    set_progress(sid, bytes=bytes_read, documents=0, done=1)
+    return statement
 
 
 @contextlib.contextmanager
@@ -231,7 +275,8 @@ class Importer:
         self.threshold = int(current_app.config.get("ONEC_MATCH_THRESHOLD", 80))
         self.summary = Counter()
         self.totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # account -> [in, out]
-        self.seen: set[str] = set()
+        self.in_file: dict[str, list[int]] = {}  # identity -> [line of its first document, how many so far]
+        self.warnings: list[dict] = []  # the import's own, after the reader's
         self.accounts: dict[str, int] = {}
         self.org_id: int | None = None
         self.paid_on: dict[int, date] = {}  # invoice id -> the day the payment that settled it came
@@ -277,7 +322,7 @@ class Importer:
         for it besides the importer and the database): its parsing, purpose reading and CSV writing then run
         beside the importer's matching. On two cores it only competes with them (measured: 12.5–13.1 s for
         100 000 documents against 13.0–13.5 s read in this thread), so the file is read here."""
-        ours = set(self.accounts)
+        ours = dict(self.accounts)  # account -> organisation: a transfer is between two of one organisation
         stream = self.source
         if isinstance(self.source, Path):
             if (os.cpu_count() or 1) > CHILD_READER_MIN_CORES - 1 and not self._seen_period(self.source):
@@ -321,7 +366,7 @@ class Importer:
         for batch, read in batches:
             self._batch(batch)
             set_progress(self.statement.id, bytes=read, documents=self.summary["documents"])
-        warnings = [problem(w) for w in reader.warnings]
+        warnings = [problem(w) for w in reader.warnings] + self.warnings
         if self.org_id is None:  # no account listed and no documents: look at the balance sections
             known = [s.account for s in reader.sections if s.account in self.accounts]
             if reader.sections and not known:
@@ -369,15 +414,17 @@ class Importer:
                 raise ImportRefused(
                     N_("The statement mixes accounts of different organisations"), line=doc.line, key="РасчСчет"
                 )
-            self.totals[doc.account][0 if doc.direction == Direction.INCOMING else 1] += doc.amount
-        self.summary["documents"] += len(docs)
+        self.summary["documents"] += sum(1 for doc in docs if doc.pair != 2)  # a transfer's two sides: one
+        docs = [self._repeated(doc) if doc.key in self.in_file else self._first(doc) for doc in docs]
+        docs = [doc for doc in docs if doc is not None]
+        for doc in docs:
+            self.totals[doc.account][0 if doc.direction in RECEIVED else 1] += doc.amount
         existing = self._known_keys([doc.key for doc in docs])
         fresh = []
         for doc in docs:
-            if doc.key in existing or doc.key in self.seen:
+            if doc.key in existing:
                 self.summary["duplicates_skipped"] += 1
                 continue
-            self.seen.add(doc.key)
             fresh.append(doc)
         self.directory.prefetch(doc.inn for doc in fresh)
         clients = {self.directory.client_for_inn(doc.inn) for doc in fresh} - {None}
@@ -397,6 +444,28 @@ class Importer:
         self.book.prefetch_numbers(lookup)
         self._write(fresh, refs)
 
+    def _first(self, doc: Prepared) -> Prepared:
+        self.in_file[doc.key] = [doc.line, 1]
+        return doc
+
+    def _repeated(self, doc: Prepared) -> Prepared | None:
+        """A document of this statement with the identity of an earlier one of it: every field the payer wrote
+        is the same (two cash deposits of one person, of the same sum and purpose, on one day). It is recorded
+        as a payment of its own — not dropped: the bank's totals count each document it lists, so a statement
+        whose totals agree says these are two movements of money, and dropping one would lose it without a
+        word — under the identity with its place among the repeats (``|2``, ``|3``…), which the same
+        statement, or an overlapping one listing the same documents, gives it again. The statement's page
+        names both lines, so that a clerk can ask the bank if it listed one payment twice."""
+        if doc.pair:  # a transfer between two accounts of this statement, listed under each: the same one
+            return None
+        seen = self.in_file[doc.key]
+        seen[1] += 1
+        self.warnings.append(
+            {"message": W_SAME_DOCUMENT, "params": {"line": doc.line, "first": seen[0], "amount_kopecks": doc.amount},
+             "line": doc.line, "key": None}
+        )  # fmt: skip
+        return rekey(doc, f"{doc.key}|{seen[1]}")
+
     def _known_keys(self, keys: list[str]) -> set[str]:
         """Which of these bank documents are recorded already (one array parameter on PostgreSQL)."""
         raw = psycopg_connection()
@@ -413,10 +482,14 @@ class Importer:
                 self.summary["incoming"] += 1
                 self.summary["incoming_kopecks"] += doc.amount
                 plan, decided = self._match(doc, refs[doc.key])
-            else:
+            elif doc.direction == Direction.OUTGOING:
                 self.summary["outgoing"] += 1
                 self.summary["outgoing_kopecks"] += doc.amount
                 decided = Decided(self.directory.client_for_inn(doc.inn))
+            else:  # between our own accounts: nobody's money, nothing to match
+                self.summary["transfers"] += 1
+                self.summary[f"{doc.direction}_kopecks"] += doc.amount  # transfer_in_kopecks, transfer_out_…
+                decided = Decided(None, reasons=TRANSFER_REASONS)
             payments.append((doc.columns, decided))
             plans.append(plan)
         if not payments:
@@ -565,6 +638,9 @@ SUMMARY_KEYS = (
     "incoming_kopecks",
     "outgoing",
     "outgoing_kopecks",
+    "transfers",  # sides of transfers between our own accounts
+    "transfer_in_kopecks",
+    "transfer_out_kopecks",
     "matched",
     "partially_matched",
     "unmatched",

@@ -21,6 +21,14 @@ class PaymentState(enum.StrEnum):
 class Direction(enum.StrEnum):
     INCOMING = "incoming"  # to our account: a client paying
     OUTGOING = "outgoing"  # from our account: a refund of an overpayment, or money to anyone else
+    # between two accounts of the organisation (a bank document whose payer and payee are both ours): one
+    # payment per side, out of one account and into the other; nobody's money, never in the clerk's queue
+    TRANSFER_OUT = "transfer_out"
+    TRANSFER_IN = "transfer_in"
+
+
+MONEY_IN = frozenset({Direction.INCOMING, Direction.TRANSFER_IN})  # what a statement's ВсегоПоступило counts
+TRANSFERS = (Direction.TRANSFER_OUT, Direction.TRANSFER_IN)
 
 
 class StatementState(enum.StrEnum):

@@ -47,6 +47,8 @@ class Reading:
 
 CURRENCY = "RUB"  # a 1C statement of a rouble account; its documents carry no currency of their own
 INCOMING, OUTGOING = Direction.INCOMING.value, Direction.OUTGOING.value  # plain str: cheap over the pipe
+TRANSFER_IN, TRANSFER_OUT = Direction.TRANSFER_IN.value, Direction.TRANSFER_OUT.value
+RECEIVED = frozenset({INCOMING, TRANSFER_IN})  # money into our account: "in" of its identity
 
 # The payment columns a bank document fills by itself, in the order of its CSV text (``Prepared.columns``);
 # the importer adds the id, organisation, statement and what matching decided.
@@ -63,7 +65,7 @@ class Prepared(NamedTuple):
     tuple: it crosses the pipe cheaply."""
 
     line: int
-    direction: str | None  # "incoming", "outgoing", None: neither to nor from an account of ours
+    direction: str | None  # a Direction's value; None: neither to nor from an account of ours
     account: str  # ours
     key: str  # the bank document's identity (``identity``)
     amount: int
@@ -73,11 +75,25 @@ class Prepared(NamedTuple):
     purpose: str | None  # for reading the references later; None once read
     columns: str  # DOC_COLUMNS as CSV, without the line end
     where: tuple | None  # (number, date, payer account, payee account) to name a document of nobody's
+    # a transfer between two of our accounts that the statement covers both of gives two sides, 1 (out) and 2
+    # (in); a bank may list such a document under each account, and a repeat is the same transfer
+    pair: int = 0
 
 
-def identity(doc, moved: date) -> str:
-    """The bank document's identity: payer account, number, date, amount, the day it moved."""
-    return f"1c|{doc.payer_account}|{doc.number}|{doc.date.isoformat()}|{doc.amount_kopecks}|{moved.isoformat()}"
+def identity(side: str, our_account: str, their_account: str, number: str, on: date, amount: int, inn: str,
+             name: str, purpose: str) -> str:  # fmt: skip
+    """A payment's identity: the bank document as its payer wrote it, seen from one of our accounts (``side``
+    "in" or "out" of ``our_account``), in the payment's own stored columns (so that a migration can compute it
+    from the rows): both accounts, number, date, amount and the counterparty's INN, name and purpose.
+
+    What a bank fills in later is left out — the day the money was debited or received (``ДатаСписано``,
+    ``ДатаПоступило``, empty in a statement of the day and filled in the next one), receipt dates — so that
+    a document re-sent in an overlapping statement is the same payment. What the payer wrote is kept: two
+    cash deposits with no number and no payer account, of the same day and amount, are told apart by who paid
+    and what for. Whitespace inside the name and purpose does not count (banks re-wrap them)."""
+    text = "\x1f".join((their_account, number, inn, " ".join(name.split()), " ".join(purpose.split())))
+    digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    return f"1c|{side}|{our_account}|{on.isoformat()}|{amount}|{digest}"
 
 
 class _Columns:
@@ -94,27 +110,69 @@ class _Columns:
         return self.buffer.getvalue()
 
 
-def prepare(doc, ours: set[str], columns: _Columns, *, read_purpose: bool) -> Prepared:
-    """The document with the counterparty's side picked: the payer of money coming in, the payee of money
-    going out."""
-    refs = purpose = None
-    if doc.payee_account in ours:
-        direction, account, moved = INCOMING, doc.payee_account, doc.received_on or doc.date
-        name, inn, their_account, bik = doc.payer_name, doc.payer_inn, doc.payer_account, doc.payer_bik
+def covered_accounts(reader: StatementReader, ours: dict[str, int]) -> frozenset[str]:
+    """Our accounts the statement is of (its header's РасчСчет and its balance sections, which come before
+    the documents), or all of ours when it names none."""
+    named = {*reader.header.accounts, *(s.account for s in reader.sections)} & ours.keys()
+    return frozenset(named or ours)
+
+
+def prepare(doc, ours: dict[str, int], covered: frozenset[str], columns: _Columns, *, read_purpose: bool) -> list:
+    """The document's sides as prepared payments: one, with the counterparty's side picked (the payer of
+    money coming in, the payee of money going out); two for a transfer between two of our organisation's
+    accounts that the statement covers both of (``ours``: our accounts → their organisation; ``covered``:
+    the statement's)."""
+    payee, payer = doc.payee_account, doc.payer_account
+    to_us = payee in ours
+    if to_us and payer in ours:
+        if ours[payee] == ours[payer]:
+            return _transfer(doc, covered, columns)
+        to_us = payee in covered or payer not in covered  # between two organisations of ours: the statement's
+    if to_us:
+        moved = doc.received_on or doc.date
+        refs = purpose = None
         if read_purpose:
             refs = extract(doc.purpose, default_year=moved.year, free_amounts=False)
         else:
             purpose = doc.purpose
-    elif doc.payer_account in ours:
-        direction, account, moved = OUTGOING, doc.payer_account, doc.debited_on or doc.date
-        name, inn, their_account, bik = doc.payee_name, doc.payee_inn, doc.payee_account, doc.payee_bik
+        return [_side(doc, INCOMING, payee, moved, columns, refs, purpose)]
+    if payer in ours:
+        return [_side(doc, OUTGOING, payer, doc.debited_on or doc.date, columns)]
+    where = (doc.number, doc.date, doc.payer_account, doc.payee_account)
+    return [Prepared(doc.line, None, "", "", 0, "", doc.date, None, None, "", where)]
+
+
+def _transfer(doc, covered: frozenset[str], columns: _Columns) -> list:
+    out, into = doc.payer_account in covered, doc.payee_account in covered
+    if not (out or into):  # a statement of neither account listing a transfer between them: both sides
+        out = into = True
+    pair = 1 if out and into else 0
+    sides = []
+    if out:
+        sides.append(_side(doc, TRANSFER_OUT, doc.payer_account, doc.debited_on or doc.date, columns, pair=pair))
+    if into:
+        sides.append(_side(doc, TRANSFER_IN, doc.payee_account, doc.received_on or doc.date, columns, pair=2 * pair))
+    return sides
+
+
+def _side(doc, direction: str, account: str, moved: date, columns: _Columns, refs=None, purpose=None, pair=0):
+    """One side of a document: the payment of ``account`` (ours), the counterparty the document's other side."""
+    if direction in RECEIVED:
+        side, name, inn, their_account, bik = "in", doc.payer_name, doc.payer_inn, doc.payer_account, doc.payer_bik
     else:
-        where = (doc.number, doc.date, doc.payer_account, doc.payee_account)
-        return Prepared(doc.line, None, "", "", 0, "", doc.date, None, None, "", where)
-    key, inn = identity(doc, moved), inn[:12]
-    text = columns((key, "onec", direction, account, doc.line, moved, doc.amount_kopecks, CURRENCY, name[:300], inn,
-                    their_account[:20], bik[:9], doc.number[:40], doc.date, doc.purpose))  # fmt: skip
-    return Prepared(doc.line, direction, account, key, doc.amount_kopecks, inn, moved, refs, purpose, text, None)
+        side, name, inn, their_account, bik = "out", doc.payee_name, doc.payee_inn, doc.payee_account, doc.payee_bik
+    inn, name, their_account, number = inn[:12], name[:300], their_account[:20], doc.number[:40]  # as stored
+    key = identity(side, account, their_account, number, doc.date, doc.amount_kopecks, inn, name, doc.purpose)
+    text = columns((key, "onec", direction, account, doc.line, moved, doc.amount_kopecks, CURRENCY, name, inn,
+                    their_account, bik[:9], number, doc.date, doc.purpose))  # fmt: skip
+    return Prepared(doc.line, direction, account, key, doc.amount_kopecks, inn, moved, refs, purpose, text, None, pair)
+
+
+def rekey(doc: Prepared, key: str) -> Prepared:
+    """``doc`` under another identity (its CSV line begins with the identity)."""
+    csv_key = _Columns()
+    old, new = csv_key((doc.key,)), csv_key((key,))
+    return doc._replace(key=key, columns=new + doc.columns[len(old) :])
 
 
 def _drain(counting: Counting) -> None:
@@ -143,14 +201,17 @@ class Counting(io.RawIOBase):
 
 
 def _batches(
-    reader: StatementReader, counting: Counting, ours: set[str], size: int, *, read_purposes: bool
+    reader: StatementReader, counting: Counting, ours: dict[str, int], size: int, *, read_purposes: bool
 ) -> Iterator[tuple[list[Prepared], int]]:
     """(batch of prepared documents, bytes read so far). Without ``read_purposes`` the importer reads the
     purposes itself, only of the documents it has not seen before."""
     batch: list = []
     columns = _Columns()
+    covered = None
     for doc in reader:
-        batch.append(prepare(doc, ours, columns, read_purpose=read_purposes))
+        if covered is None:  # once the header and the balance sections are read
+            covered = covered_accounts(reader, ours)
+        batch += prepare(doc, ours, covered, columns, read_purpose=read_purposes)
         if len(batch) >= size:
             yield batch, counting.count
             batch = []
@@ -158,7 +219,7 @@ def _batches(
         yield batch, counting.count
 
 
-def read_in_process(stream: BinaryIO, ours: set[str], size: int) -> tuple[Reading, Iterator[tuple[list, int]]]:
+def read_in_process(stream: BinaryIO, ours: dict[str, int], size: int) -> tuple[Reading, Iterator[tuple[list, int]]]:
     counting = Counting(stream)
     reader = StatementReader(counting)
     reading = Reading(reader.header, reader.encoding)
@@ -172,7 +233,7 @@ def read_in_process(stream: BinaryIO, ours: set[str], size: int) -> tuple[Readin
     return reading, batches()
 
 
-def _child(path: str, ours: set[str], size: int, conn) -> None:
+def _child(path: str, ours: dict[str, int], size: int, conn) -> None:
     gc.disable()  # it makes no reference cycles worth collecting, and exits when done
     try:
         with open(path, "rb") as f:
@@ -204,7 +265,7 @@ def _widen(conn) -> None:
 
 
 class ChildReader:
-    def __init__(self, path: Path, ours: set[str], size: int) -> None:
+    def __init__(self, path: Path, ours: dict[str, int], size: int) -> None:
         ctx = multiprocessing.get_context("fork")
         self.conn, child_end = ctx.Pipe(duplex=False)
         _widen(self.conn)
@@ -248,6 +309,8 @@ class ChildReader:
         self.process.join(timeout=5)
 
 
-def read_in_child(path: Path, ours: set[str], size: int) -> tuple[Reading, Iterator[tuple[list, int]], ChildReader]:
+def read_in_child(
+    path: Path, ours: dict[str, int], size: int
+) -> tuple[Reading, Iterator[tuple[list, int]], ChildReader]:
     child = ChildReader(path, ours, size)
     return child.reading, child.batches(), child

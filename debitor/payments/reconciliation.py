@@ -1,25 +1,36 @@
 """The reconciliation report: does what the bank says agree with what we recorded?
 
 For a period: each imported statement's own totals (ВсегоПоступило / ВсегоСписано per account) against
-its documents and against the payments now in the database; money from payers we could not put to a
-client; invoices shown as paid that no bank payment settled (paid by hand, or from demo data); and
-client balances — what clients owe on open invoices against the credit they hold.
+its documents and against the payments now in the database (money in: clients' and transfers from our
+other accounts; money out: to anyone and transfers to our other accounts); money from payers we could not
+put to a client; transfers between our own accounts and those whose other side no statement has brought
+yet; invoices shown as paid that no bank payment settled (paid by hand, or from demo data); and client
+balances — what clients owe on open invoices against the credit they hold.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from debitor.clients.models import Client
 from debitor.db import db
 from debitor.invoices.export import rubles
 from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind, InvoiceState
-from debitor.payments.models import BankStatement, Direction, Payment, PaymentAllocation, StatementState
+from debitor.payments.models import (
+    MONEY_IN,
+    TRANSFERS,
+    BankStatement,
+    Direction,
+    Payment,
+    PaymentAllocation,
+    StatementState,
+)
 
 LIMIT = 200  # rows per list on the page; the CSV has the same
 
@@ -54,6 +65,9 @@ class Report:
     refunded: int = 0
     unknown_payers: list[Payment] = field(default_factory=list)
     unknown_total: int = 0
+    transfers_out: int = 0  # between our own accounts: out of one
+    transfers_in: int = 0  # and into the other
+    unpaired_transfers: list[Payment] = field(default_factory=list)  # whose other side is not recorded (yet)
     paid_without_bank: list[Invoice] = field(default_factory=list)
     paid_without_bank_count: int = 0
     balances: list[tuple] = field(default_factory=list)  # (client id, name, inn, owed, credit)
@@ -73,6 +87,13 @@ class Report:
             [_("Date"), _("Number"), _("Payer"), _("INN"), _("Amount"), _("Purpose")],
             [[p.received_on, p.doc_number, p.payer_name, p.payer_inn, _rub(p.amount_kopecks), p.purpose]
              for p in self.unknown_payers],
+        )  # fmt: skip
+        yield (
+            _("Transfers between our accounts without their other side"),
+            [_("Date"), _("Number"), _("Account"), _("Other account"), _("Amount"), _("Purpose")],
+            [[p.received_on.isoformat(), p.doc_number, p.our_account, p.payer_account,
+              _rub(-p.amount_kopecks if p.direction == Direction.TRANSFER_OUT else p.amount_kopecks), p.purpose]
+             for p in self.unpaired_transfers],
         )  # fmt: skip
         yield (
             _("Invoices paid without a bank payment"),
@@ -111,16 +132,13 @@ def reconcile(date_from: date, date_to: date) -> Report:
         .order_by(BankStatement.id)
     ).all()  # fmt: skip
     if statements:
-        stored = {
-            (sid, account, direction): int(total)
-            for sid, account, direction, total in db.session.execute(
-                sa.select(
-                    Payment.statement_id, Payment.our_account, Payment.direction, sa.func.sum(Payment.amount_kopecks)
-                )
-                .where(Payment.statement_id.in_([s.id for s in statements]))
-                .group_by(Payment.statement_id, Payment.our_account, Payment.direction)
-            )
-        }
+        stored: dict[tuple, int] = defaultdict(int)  # (statement, account, True: money in) -> kopecks
+        for sid, account, direction, total in db.session.execute(
+            sa.select(Payment.statement_id, Payment.our_account, Payment.direction, sa.func.sum(Payment.amount_kopecks))
+            .where(Payment.statement_id.in_([s.id for s in statements]))
+            .group_by(Payment.statement_id, Payment.our_account, Payment.direction)
+        ):
+            stored[(sid, account, direction in MONEY_IN)] += int(total)
         for st in statements:
             for sec in st.sections or []:
                 acc = sec["account"]
@@ -128,14 +146,13 @@ def reconcile(date_from: date, date_to: date) -> Report:
                     StatementCheck(
                         st, acc, sec.get("received"), sec.get("debited"),
                         sec.get("documents_received", 0), sec.get("documents_debited", 0),
-                        stored.get((st.id, acc, Direction.INCOMING), 0),
-                        stored.get((st.id, acc, Direction.OUTGOING), 0),
+                        stored[(st.id, acc, True)],
+                        stored[(st.id, acc, False)],
                     )
                 )  # fmt: skip
             if not st.sections:
                 for acc in st.accounts or []:
-                    got_in = stored.get((st.id, acc, Direction.INCOMING), 0)
-                    got_out = stored.get((st.id, acc, Direction.OUTGOING), 0)
+                    got_in, got_out = stored[(st.id, acc, True)], stored[(st.id, acc, False)]
                     report.statements.append(StatementCheck(st, acc, None, None, got_in, got_out, got_in, got_out))
     in_period = Payment.received_on.between(date_from, date_to)
     incoming = Payment.direction == Direction.INCOMING
@@ -147,10 +164,11 @@ def reconcile(date_from: date, date_to: date) -> Report:
     report.refunded = int(
         db.session.scalar(
             sa.select(sa.func.coalesce(sa.func.sum(Payment.amount_kopecks), 0)).where(
-                in_period, ~incoming, Payment.client_id.is_not(None)
+                in_period, Payment.direction == Direction.OUTGOING, Payment.client_id.is_not(None)
             )
         )
     )
+    _transfers(report, in_period)
     unknown = sa.select(Payment).where(in_period, incoming, Payment.client_id.is_(None))
     report.unknown_payers = db.session.scalars(unknown.order_by(Payment.received_on, Payment.id).limit(LIMIT)).all()
     report.unknown_total = int(
@@ -205,3 +223,33 @@ def reconcile(date_from: date, date_to: date) -> Report:
     ).all()
     report.balances = [(cid, name, inn, int(o), int(c)) for cid, name, inn, o, c in rows]
     return report
+
+
+def _transfers(report: Report, in_period) -> None:
+    """Money moved between our own accounts in the period, out and in, and the sides whose other side is not
+    recorded: the other account's statement is not imported yet, or the money is on its way."""
+    out = Payment.direction == Direction.TRANSFER_OUT
+    report.transfers_out, report.transfers_in = (
+        int(x)
+        for x in db.session.execute(
+            sa.select(
+                sa.func.coalesce(sa.func.sum(Payment.amount_kopecks).filter(out), 0),
+                sa.func.coalesce(sa.func.sum(Payment.amount_kopecks).filter(~out), 0),
+            ).where(in_period, Payment.direction.in_(TRANSFERS))
+        ).one()
+    )
+    other = aliased(Payment)
+    its_other_side = (
+        sa.select(other.id)
+        .where(other.direction.in_(TRANSFERS), other.direction != Payment.direction)
+        .where(other.our_account == Payment.payer_account, other.payer_account == Payment.our_account)
+        .where(other.doc_number == Payment.doc_number, other.doc_date == Payment.doc_date)
+        .where(other.amount_kopecks == Payment.amount_kopecks)
+        .exists()
+    )
+    report.unpaired_transfers = db.session.scalars(
+        sa.select(Payment)
+        .where(in_period, Payment.direction.in_(TRANSFERS), ~its_other_side)
+        .order_by(Payment.received_on, Payment.id)
+        .limit(LIMIT)
+    ).all()
