@@ -154,3 +154,11 @@ def test_each_sign_in_page_links_to_the_other_as_a_link_not_as_text(client, page
     body = client.get(page).get_data(as_text=True)
     assert f'href="{other}" data-testid="other-sign-in">{label}</a>' in body
     assert "&lt;a" not in body  # no markup printed as text (issue 12, point 7)
+
+
+def test_signing_in_works_with_rate_limits_switched_off(client, people, monkeypatch):
+    from debitor.extensions import limiter
+
+    monkeypatch.setattr(limiter, "enabled", False)  # RATELIMIT_ENABLED = False (the table's bench does it):
+    monkeypatch.setattr(limiter, "_storage", None)  # Flask-Limiter then makes no storage
+    assert login(client, "/staff/", "clerk@staff.test").status_code == 303

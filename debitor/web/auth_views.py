@@ -43,7 +43,7 @@ def register_auth(bp: Blueprint, kind: str, home: str, login_rule: str) -> None:
     tpl = "portal" if kind == "client" else "staff"
 
     def usual_address() -> bool:
-        return bool(limiter.storage.get(_known_address_key(kind, _account())))
+        return bool(limiter.enabled and limiter.storage.get(_known_address_key(kind, _account())))
 
     def limit(key: str, key_func=None, exempt_when=None):
         return limiter.limit(
@@ -82,7 +82,8 @@ def register_auth(bp: Blueprint, kind: str, home: str, login_rule: str) -> None:
                     if session.get("lang") in current_app.config["LANGUAGES"]:
                         user.locale = session["lang"]  # chosen on the sign-in page: keep it
                     login_user(user, remember=data["remember"])
-                    limiter.storage.incr(_known_address_key(kind, _account()), KNOWN_ADDRESS_DAYS * 86400)
+                    if limiter.enabled:  # with limits switched off (RATELIMIT_ENABLED) there is no storage
+                        limiter.storage.incr(_known_address_key(kind, _account()), KNOWN_ADDRESS_DAYS * 86400)
                     record(
                         "login",
                         actor=user,
