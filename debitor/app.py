@@ -7,8 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from babel.numbers import format_decimal
-from flask import Flask, g, has_request_context, render_template, request, session
-from flask_babel import format_date, format_datetime
+from flask import Flask, has_request_context, render_template, request, session
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
@@ -97,6 +97,12 @@ def select_locale() -> str:
     return "ru"
 
 
+def language() -> str:
+    """The language being rendered: the request's (selected once per request and kept by Flask-Babel), or the
+    one a job forces for an email (``force_locale``)."""
+    return str(get_locale() or "ru")
+
+
 def _register_blueprints(app: Flask) -> None:
     from debitor.web.common import bp as common_bp
     from portal.views import bp as portal_bp
@@ -111,11 +117,11 @@ def _register_template_helpers(app: Flask) -> None:
     from debitor.web.labels import EVENT_LABELS, LABELS, STATE_BADGES
 
     def money(kopecks, currency="RUB"):
-        return format_money(kopecks, currency, locale=str(g.get("locale_code") or select_locale()))
+        return format_money(kopecks, currency, locale=language())
 
     def fdate(value: date | None, fmt=None):
         # Russian accountants read dates as 13.06.2026; English readers get "Jun 13, 2026"
-        fmt = fmt or ("short" if select_locale() == "ru" else "medium")
+        fmt = fmt or ("short" if language() == "ru" else "medium")
         return format_date(value, fmt) if value else "—"
 
     def fdatetime(value: datetime | None, fmt="medium"):
@@ -125,16 +131,16 @@ def _register_template_helpers(app: Flask) -> None:
         """1 500 / 3 / 2,5 — quantities without trailing zeros, grouped for the locale."""
         if value is None:
             return ""
-        return format_decimal(Decimal(value).normalize(), format="#,##0.###", locale=select_locale())
+        return format_decimal(Decimal(value).normalize(), format="#,##0.###", locale=language())
 
     def number(value) -> str:
-        return format_count(value, select_locale())
+        return format_count(value, language())
 
     def filesize(size: int | None) -> str:
         """A file's size as people read it: 812,4 КБ / 117,7 МБ (812.4 KB in English)."""
         size = size or 0
         value, unit = (size / 1024, _("KB")) if size < 1024 * 1024 else (size / (1024 * 1024), _("MB"))
-        return f"{format_decimal(round(value, 1), format='#,##0.#', locale=select_locale())}\u00a0{unit}"
+        return f"{format_decimal(round(value, 1), format='#,##0.#', locale=language())}\u00a0{unit}"
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(money=money, date=fdate, datetime=fdatetime, qty=qty, number=number, filesize=filesize)
