@@ -86,3 +86,14 @@ def test_the_portal_invoice_list_fits_a_phone(page, live_server, data):
     page.goto(live_server + "/home")
     no_sideways_scroll(page)
     shot(page, "layout-portal-home-390")
+
+
+def test_each_sign_in_page_shows_a_link_to_the_other_not_its_markup(page, live_server):
+    for url, name, target in [("/", "Вход для сотрудников", "/staff/"), ("/staff/", "Личный кабинет клиента", "/")]:
+        page.goto(live_server + url)
+        expect(page.locator("body")).not_to_contain_text("<a")  # issue 12, point 7: the HTML was printed
+        link = page.get_by_role("link", name=name)
+        expect(link).to_be_visible()
+        link.click()
+        expect(page).to_have_url(live_server + target)
+    shot(page, "layout-sign-in")
