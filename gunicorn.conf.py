@@ -4,17 +4,15 @@ The access log never holds a one-time link: a password reset or invitation opens
 (and the next page's Referer names it), so every logged field has the token masked.
 """
 
-import re
-
 from gunicorn.glogging import Logger
 
-SECRET_PATH = re.compile(r"(/reset/)[^/?#\s\"]+")
+from debitor.logmask import masked
 
 
 class MaskingLogger(Logger):
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
-        return {k: SECRET_PATH.sub(r"\1…", v) if isinstance(v, str) else v for k, v in atoms.items()}
+        return {k: masked(v) if isinstance(v, str) else v for k, v in atoms.items()}
 
 
 logger_class = MaskingLogger

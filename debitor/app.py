@@ -16,6 +16,7 @@ from werkzeug.routing import IntegerConverter
 
 from debitor import config as config_mod
 from debitor.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from debitor.logmask import MaskSecretPaths
 from debitor.money import format_count, format_money
 from debitor.schemas import MAX_ID
 
@@ -33,6 +34,7 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     app.config.from_mapping(config_mod.load(config_overrides))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.url_map.converters["int"] = IdConverter
+    app.logger.addFilter(MaskSecretPaths())  # "Exception on /reset/<token>" must not keep the token
     _init_extensions(app)
     _register_blueprints(app)
     _register_template_helpers(app)

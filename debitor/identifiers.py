@@ -21,7 +21,7 @@ class IdentifierError(ValueError):
 
 def _digits(value: str, lengths: tuple[int, ...], label: str) -> str:
     value = (value or "").strip().replace(" ", "")
-    if not value.isdigit() or len(value) not in lengths:
+    if not (value.isascii() and value.isdigit()) or len(value) not in lengths:  # not ² or ٣
         n = " или ".join(str(x) for x in lengths)
         raise IdentifierError(_l("%(label)s must be %(n)s digits", label=label, n=n))
     return value
@@ -38,7 +38,7 @@ def validate_inn(value: str) -> str:
 
 def validate_kpp(value: str) -> str:
     value = (value or "").strip().upper()
-    if not re.fullmatch(r"\d{4}[\dA-Z]{2}\d{3}", value):
+    if not re.fullmatch(r"[0-9]{4}[0-9A-Z]{2}[0-9]{3}", value):
         raise IdentifierError(_l("КПП must be 9 characters: 4 digits, 2 digits or letters, 3 digits"))
     return value
 

@@ -54,6 +54,7 @@ class Money:
         return cls(parse_kopecks(text), currency)
 
 
+AMOUNT_TEXT = re.compile(r"-?[0-9]{1,20}(\.[0-9]*)?|-?\.[0-9]+")
 _CLEAN = re.compile(r"[\s\u00a0\u202f₽]|руб\.?|RUB", re.IGNORECASE)
 
 
@@ -62,6 +63,8 @@ def parse_kopecks(text: str | int | Decimal) -> int:
     if isinstance(text, int):
         return text * 100
     raw = _CLEAN.sub("", str(text)).replace(",", ".")
+    if not AMOUNT_TEXT.fullmatch(raw):  # no exponents: 1e1000000 would overflow, 1e999997 take seconds
+        raise MoneyError(f"not an amount: {text!r}")
     try:
         value = Decimal(raw)
     except InvalidOperation as exc:

@@ -108,6 +108,7 @@ class QuerySchema(InputSchema):
         unknown = EXCLUDE
 
 
+DAY_YEARS = (1900, 2999)  # what a business date in a form or a link can be
 RU_DATE = re.compile(r"([0-9]{2})\.([0-9]{2})\.([0-9]{4})")
 
 
@@ -120,7 +121,10 @@ class Day(fields.Date):
         found = RU_DATE.fullmatch(value.strip()) if isinstance(value, str) else None
         if found:
             value = f"{found.group(3)}-{found.group(2)}-{found.group(1)}"
-        return super()._deserialize(value, attr, data, **kwargs)
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if not DAY_YEARS[0] <= day.year <= DAY_YEARS[1]:  # 9999-12-31 + a day, or a year after it, is no date
+            raise ValidationError(gettext("A date from %(min)s to %(max)s", min=DAY_YEARS[0], max=DAY_YEARS[1]))
+        return day
 
 
 def _checked(check):

@@ -30,7 +30,7 @@ from staff.access import editable_client, role_required
 from staff.views import bp
 
 ISSUERS = (Role.CLERK, Role.MANAGER)
-LINE_FIELD = re.compile(r"^lines-(\d+)-(description|quantity|unit|price)$")
+LINE_FIELD = re.compile(r"^lines-([0-9]{1,3})-(description|quantity|unit|price)$")
 
 
 def _invoice(invoice_id: int) -> Invoice:

@@ -11,11 +11,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import abort, current_app, request
-from flask_babel import gettext as _
 
 from debitor.auth.models import Role
 from debitor.db import db
-from debitor.outbox.models import OutboxMessage, OutboxState
+from debitor.outbox.models import SECRET_LINK_NOTE, OutboxMessage, OutboxState
 from debitor.outbox.services import SECRET_HEADER
 from debitor.web.common import render
 from staff.access import role_required
@@ -58,7 +57,7 @@ def _date(header) -> datetime | None:
 def masked(text: str, *, everything: bool) -> str:
     """The sink's copy as staff may read it: the recipient's copy of a message that carries a one-time link
     (``everything``: the worker marked it) shows no links at all, and no message shows a reset link."""
-    note = _("[one-time link: only the recipient gets it]")
+    note = str(SECRET_LINK_NOTE)
     return URL.sub(lambda m: note if everything or "/reset/" in m.group() else m.group(), text)
 
 

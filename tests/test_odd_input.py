@@ -100,3 +100,64 @@ def test_a_russian_date_in_a_link_is_understood(app, world):  # noqa: F811
     assert r.status_code == 200 and numbers(r.get_data(as_text=True)) == {world["new"].number}
     bad = portal.get("/invoices?from=31.02.2026")
     assert bad.status_code == 400 and "Неверная дата" in bad.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/staff/reconciliation?date_from=9999-06-01&date_to=9999-12-31",
+     "/staff/reconciliation.csv?date_from=9999-06-01&date_to=9999-12-31",
+     "/staff/onec/export.xml?date_from=9999-06-01&date_to=9999-12-31",
+     "/staff/invoices?issued_from=9999-12-31", "/staff/invoices?issued_to=0001-01-01"],
+)  # fmt: skip
+def test_dates_no_document_has_are_a_field_error(app, world, url):  # noqa: F811
+    assert signed_in(app, "clerk@staff.test", staff=True).get(url).status_code == 400
+    assert signed_in(app, "acc@romashka.test").get("/statement?from=9999-12-31").status_code == 400
+
+
+@pytest.mark.parametrize("price", ["1e1000000", "1e999997", "1e3", "1E+2", "NaN", "Infinity", "--1", "1.2.3"])
+def test_amounts_with_exponents_or_no_digits_are_a_field_error(app, world, price):  # noqa: F811
+    staff = signed_in(app, "clerk@staff.test", staff=True)
+    data = {"client_id": world["a"].id, "lines-0-description": "Размещение рекламы", "lines-0-unit": "шт",
+            "lines-0-quantity": "1", "lines-0-price": price}  # fmt: skip
+    r = post_form(staff, f"/staff/invoices/new?client_id={world['a'].id}", data)
+    assert r.status_code == 400 and 'data-error-for="lines.0.price"' in r.get_data(as_text=True)
+
+
+def test_a_line_field_with_thousands_of_digits_is_refused_not_a_500(app, world):  # noqa: F811
+    staff = signed_in(app, "clerk@staff.test", staff=True)
+    data = {"client_id": world["a"].id, f"lines-{'9' * 5000}-description": "x"}
+    assert post_form(staff, f"/staff/invoices/new?client_id={world['a'].id}", data).status_code == 400
+
+
+def test_identifiers_in_unicode_digits_are_a_field_error(app, world):  # noqa: F811
+    staff = signed_in(app, "clerk@staff.test", staff=True)
+    base = {"legal_name": "ООО «Проба»", "short_name": "Проба", "inn": "7707083893", "language": "ru"}
+    for field, value in [("ogrn", "²" * 15), ("ogrn", "٣" * 13), ("kpp", "٣٣٣٣AA٣٣٣"), ("inn", "٧٧٠٧٠٨٣٨٩٣")]:
+        r = post_form(staff, "/staff/clients/new", {**base, field: value})
+        assert r.status_code == 400 and f'data-error-for="{field}"' in r.get_data(as_text=True), (field, value)
+
+
+def test_a_table_cursor_with_a_number_no_row_has_is_a_field_error(app, world):  # noqa: F811
+    from datetime import date
+
+    from debitor.invoices.queries import Cursor
+
+    staff = signed_in(app, "clerk@staff.test", staff=True)
+    for cursor in [Cursor("due_on", "asc", date(2026, 1, 1), 2**70, False), Cursor("total", "desc", 2**70, 1, False)]:
+        r = staff.get("/staff/invoices", query_string={"cursor": cursor.encode(), "status": "all"})
+        assert r.status_code == 400, cursor
+
+
+def test_the_tables_total_counts_credit_notes_negative(app, world):  # noqa: F811
+    import re
+
+    from debitor.invoices.services import cancel_with_credit_note
+
+    cancel_with_credit_note(world["new"], reason="ошибка")
+    from debitor.db import db
+
+    db.session.commit()
+    page = signed_in(app, "clerk@staff.test", staff=True).get("/staff/invoices?status=all").get_data(as_text=True)
+    amount = re.search(r'data-testid="totals-amount">([^<]*)<', page).group(1)
+    # 1 000 + 2 500 + the draft's 600 − the credit note's 2 500 = 1 600,00
+    assert re.sub(r"[^\d,−-]", "", amount) == "1600,00", amount

@@ -138,3 +138,9 @@ def test_the_web_servers_access_log_masks_reset_links():
     atoms = conf.MaskingLogger(Config()).atoms(resp, req, environ, datetime.timedelta(seconds=1))
     logged = " ".join(str(v) for v in atoms.values())
     assert "IjEi" not in logged and "/staff/reset/…" in logged and "/reset/…" in atoms["f"]
+
+
+def test_the_apps_own_log_masks_reset_links(app, caplog):
+    with caplog.at_level("ERROR", logger=app.logger.name):
+        app.logger.error("Exception on %s [%s]", "/staff/reset/IjEi.secret-token", "GET")  # what Flask logs on a 500
+    assert "secret-token" not in caplog.text and "/staff/reset/…" in caplog.text

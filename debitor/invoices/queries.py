@@ -34,7 +34,7 @@ from debitor.clients.models import Client, ClientInn, fold
 from debitor.db import db, in_values
 from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind, InvoiceState, shown_status, signed_total
 from debitor.invoices.numbers import parse_number
-from debitor.schemas import N_, Day, Id, QuerySchema, one_of
+from debitor.schemas import MAX_ID, N_, Day, Id, QuerySchema, one_of
 
 PAGE_SIZE = 50
 SEARCH_IDS_MAX = 1000  # more matching clients than this: a subquery instead of a list of ids
@@ -115,6 +115,8 @@ class Cursor:
             raise ValueError("not a cursor") from exc
         if sort not in SORTS or direction not in ("asc", "desc") or type(row_id) is not int or before not in (0, 1):
             raise ValueError("not a cursor")
+        if not 0 < row_id <= MAX_ID or (type(key) is int and abs(key) > MAX_ID):
+            raise ValueError("not a cursor: a number no row has")  # an OverflowError in the database otherwise
         if key is not None:
             if sort in DATE_SORTS:
                 key = date.fromisoformat(key) if isinstance(key, str) else None
@@ -485,8 +487,11 @@ def totals_select(query: TableQuery, today: date) -> sa.Select:
     already means open invoices the outstanding sum needs no CASE: one index-only scan of
     ``ix_invoices_open_due`` at 90k open invoices.
     """
+    # credit notes count negative, as their rows show them (signed_total); open invoices are never one
+    total = sa.func.sum(sa.case((is_invoice(), Invoice.total_kopecks), else_=-Invoice.total_kopecks))
     if query.status in ("open", "overdue") or query.overdue_min_days:  # open invoices only
         owing = sa.func.sum(Invoice.total_kopecks - Invoice.paid_kopecks)
+        total = sa.func.sum(Invoice.total_kopecks)
     elif query.status in OPEN_STATUSES:  # issued / partially paid: credit notes too, which owe nothing
         owing = sa.func.sum(Invoice.total_kopecks - Invoice.paid_kopecks).filter(is_invoice())
     elif query.status in SETTLED_STATUSES:
@@ -497,7 +502,7 @@ def totals_select(query: TableQuery, today: date) -> sa.Select:
         )
     return sa.select(
         sa.func.count(),
-        sa.func.coalesce(sa.func.sum(Invoice.total_kopecks), 0),
+        sa.func.coalesce(total, 0),
         sa.func.coalesce(owing, 0),
     ).where(*conditions(query, today))
 

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from debitor.db import CreatedMixin, IdMixin, UTCDateTime, db, enum_column
@@ -14,6 +14,14 @@ from debitor.db import CreatedMixin, IdMixin, UTCDateTime, db, enum_column
 # Where a one-time link goes in a message's bodies. The link itself is minted when the worker sends the
 # message, by the resolver its ``secret_link`` names: no stored copy, staff page or log ever holds it.
 SECRET_LINK = "[[secret-link]]"
+SECRET_LINK_NOTE = _l("[one-time link: only the recipient gets it]")
+# Errors the app itself records on a message (SMTP servers' own are shown as they came)
+OWN_ERRORS = {
+    "The one-time link is no longer valid; not sent.": _l("The one-time link is no longer valid; not sent."),
+    "The one-time link was withdrawn by an upgrade; ask for a new one.": _l(
+        "The one-time link was withdrawn by an upgrade; ask for a new one."
+    ),
+}
 
 
 class OutboxState(enum.StrEnum):
@@ -47,4 +55,9 @@ class OutboxMessage(IdMixin, CreatedMixin, db.Model):
     @property
     def visible_text(self) -> str:
         """The text as the staff workspace shows it: a one-time link is a note, never the link."""
-        return self.body_text.replace(SECRET_LINK, gettext("[one-time link: only the recipient gets it]"))
+        return self.body_text.replace(SECRET_LINK, str(SECRET_LINK_NOTE))
+
+    @property
+    def error_text(self) -> str:
+        """``last_error`` in the reader's language where it is one of the app's own."""
+        return str(OWN_ERRORS.get(self.last_error, self.last_error))

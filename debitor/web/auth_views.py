@@ -83,7 +83,9 @@ def register_auth(bp: Blueprint, kind: str, home: str, login_rule: str) -> None:
                         user.locale = session["lang"]  # chosen on the sign-in page: keep it
                     login_user(user, remember=data["remember"])
                     if limiter.enabled:  # with limits switched off (RATELIMIT_ENABLED) there is no storage
-                        limiter.storage.incr(_known_address_key(kind, _account()), KNOWN_ADDRESS_DAYS * 86400)
+                        known = _known_address_key(kind, _account())
+                        limiter.storage.clear(known)  # kept 90 days from the latest sign-in, not the first
+                        limiter.storage.incr(known, KNOWN_ADDRESS_DAYS * 86400)
                     record(
                         "login",
                         actor=user,
