@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from debitor.dates import today
-from debitor.db import db
+from debitor.dates import company_tz, today
+from debitor.db import db, frozen_clock
 from debitor.documents.services import statement_document
 from debitor.documents.statement import statement_of_account
 from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind
@@ -25,6 +25,12 @@ from tests import factories as f
 from tests.conftest import post_form
 
 NBSP = "\u00a0"
+
+
+def noon(day: date):
+    from datetime import datetime, time
+
+    return datetime.combine(day, time(12), tzinfo=company_tz())
 
 
 def pdf_text(content: bytes) -> str:
@@ -48,7 +54,8 @@ def test_agency_payment_settles_the_sub_clients_statement(app):
     paid_by_agency = f.issued(org, sub, on=day, lines=((1, 100_000_00),))
     part_paid = f.issued(org, sub, on=day + timedelta(days=1), lines=((1, 30_000_00),))
     by_agency = f.payment(org, agency, 120_000_00, on=day + timedelta(days=5))  # 20 000 left: the agency's credit
-    apply_payment(by_agency, paid_by_agency)
+    with frozen_clock(noon(day + timedelta(days=5))):  # applied the day it came in, as the import does
+        apply_payment(by_agency, paid_by_agency)
     apply_payment(f.payment(org, sub, 10_000_00, on=day + timedelta(days=6)), part_paid)
     f.portal_user(sub, "buh@sub.test")
     db.session.commit()
@@ -90,6 +97,54 @@ def test_agency_payment_settles_the_sub_clients_statement(app):
     ]
 
 
+def test_money_applied_for_another_client_later_moves_on_that_day_and_a_take_back_never_rewrites_the_past(app):
+    """The agency's money was its own until a clerk applied it to the sub-client's invoice: the sub-client's
+    credit and the agency's debit are dated that day, and taking the allocation back later is a reversing row,
+    so the statement of a period already closed (and perhaps signed) stays as it was."""
+    day = today() - timedelta(days=60)
+    org = f.organisation()
+    agency = f.client(org, "Агентство", legal_name="ООО «Агентство»")
+    sub = f.client(org, "Сабклиент", legal_name="ООО «Сабклиент»", parent_id=agency.id)
+    inv = f.issued(org, sub, on=day, lines=((1, 50_000_00),))
+    money = f.payment(org, agency, 50_000_00, on=day + timedelta(days=2))
+    applied_on, taken_back_on = day + timedelta(days=20), day + timedelta(days=40)
+    with frozen_clock(noon(applied_on)):
+        alloc = apply_payment(money, inv)
+    db.session.commit()
+    first_month = (statement_of_account(sub.id, day, applied_on - timedelta(days=1)),
+                   statement_of_account(agency.id, day, applied_on - timedelta(days=1)))  # fmt: skip
+    assert first_month[0].closing_kopecks == 50_000_00  # not yet paid for it: the money was the agency's
+    assert first_month[1].closing_kopecks == -50_000_00  # the agency's credit
+    with frozen_clock(noon(taken_back_on)):
+        unapply(alloc)  # applied to the wrong client
+    db.session.commit()
+    for before, client in zip(first_month, (sub, agency), strict=True):
+        again = statement_of_account(client.id, day, applied_on - timedelta(days=1))
+        assert again == before  # the closed period did not change
+    whole = statement_of_account(sub.id, day, today())
+    moves = [(r.on, r.kind, r.debit_kopecks, r.credit_kopecks) for r in whole.rows if r.kind != "invoice"]
+    assert moves == [
+        (applied_on, "third_party_payment", 0, 50_000_00),
+        (taken_back_on, "third_party_payment", 50_000_00, 0),
+    ]
+    assert whole.closing_kopecks == client_balance(sub.id, today()).balance == 50_000_00
+
+
+def test_a_refund_beyond_what_the_client_had_is_money_it_owes_on_both_the_home_page_and_the_statement(app):
+    """We paid the client 30,00 that no unused money of its covered (the import links any outgoing payment to a
+    client's INN to it): the balance says it owes that back, and the statement, summed from its rows, agrees."""
+    org = f.organisation()
+    client = f.client(org, "Ромашка")
+    f.issued(org, client, on=today() - timedelta(days=10), lines=((1, 100_00),))
+    db.session.add(Payment(organisation_id=org.id, client_id=client.id, direction=Direction.OUTGOING,
+                           external_key="test:refund", source="test", received_on=today() - timedelta(days=5),
+                           amount_kopecks=30_00, payer_name="", payer_inn=client.inn, purpose="Возврат"))  # fmt: skip
+    db.session.commit()
+    st = statement_of_account(client.id, date(2000, 1, 1), today())
+    assert st.opening_kopecks == 0 and st.debit_kopecks == 130_00
+    assert st.closing_kopecks == client_balance(client.id, today()).balance == 130_00
+
+
 # --- the balance rule over random histories ----------------------------------------------------------------
 
 PAYER = st.sampled_from(["client", "agency", "sibling"])  # the client, its agency, another of its sub-clients
@@ -103,7 +158,7 @@ OPERATIONS = {
     # own, ``for_agency``) to the agency's: partial payments, one for many, third parties, money left as credit
     "pay": st.tuples(st.just("pay"), PAYER, AMOUNT, DAY, st.sampled_from([0, 0.5, 1]), st.booleans()),
     # part or all of the credit of one of them who has some
-    "refund": st.tuples(st.just("refund"), st.integers(0, 2), st.sampled_from([0.3, 1]), DAY),
+    "refund": st.tuples(st.just("refund"), st.integers(0, 2), st.sampled_from([0.3, 1, 1.5]), DAY),
     "cancel": st.tuples(st.just("cancel"), st.sampled_from(["client", "agency"]), st.integers(0, 5), DAY),
     "unapply": st.tuples(st.just("unapply"), st.integers(0, 20)),
 }
@@ -163,17 +218,18 @@ class History:
             budget -= take
 
     def refund(self, index: int, part: float, day: int) -> None:
-        with_credit = [c for c in self.clients.values() if unapplied_credit(c.id) > 0]
-        if not with_credit:
-            return
-        client = with_credit[index % len(with_credit)]
-        amount = max(int(unapplied_credit(client.id) * part), 1)
+        """Money paid back to a client: part of its unused credit, or (part > 1) more than it had — then the
+        rest is money it owes back, on its balance and its statement alike."""
+        clients = list(self.clients.values())
+        client = clients[index % len(clients)]
+        credit = max(unapplied_credit(client.id), 0)
+        amount = max(int(credit * part), 1)
         # paid back no earlier than the money it returns came in, so that it is matched to it
-        on = max(self.base + timedelta(days=day), self.last_paid[client.id])
+        on = max(self.base + timedelta(days=day), self.last_paid.get(client.id, self.base))
         back = f.payment(self.org, client, amount, on=on)
         back.direction = Direction.OUTGOING
         db.session.flush()
-        assert link_refunds([back.id]) == amount
+        assert link_refunds([back.id]) == min(amount, credit)
 
     def cancel(self, who: str, index: int, day: int) -> None:
         invoices = self.open_invoices(who)

@@ -9,10 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from debitor.clients.models import Client
-from debitor.dates import today
+from debitor.dates import local
 from debitor.db import db
 from debitor.invoices.models import Invoice, InvoiceKind, InvoiceState
-from debitor.kpi.services import client_balance
 from debitor.payments.models import Direction, Payment, PaymentAllocation
 
 # rows of one day: documents first, then each payment followed by what of it settled someone else's invoices
@@ -131,36 +130,47 @@ def _third_party_rows(client_id: int, start: date, *, paid_for_us: bool) -> list
     """Money that crossed between clients (an agency paying its sub-client's invoices, or the other way):
     with ``paid_for_us``, other clients' payments applied to this client's invoices (a credit, naming the
     payer); otherwise the parts of this client's payments applied to other clients' invoices (a debit,
-    naming whom it paid for). One row per payment and other client, on the day the money came in."""
+    naming whom it paid for). Dated when the money was applied (it was the payer's own until then), one
+    row per payment, other client and day; an allocation taken back later is a reversing row on that day,
+    so that a statement already signed for an earlier period never changes."""
     other = aliased(Client)
     ours, theirs = (Invoice.client_id, Payment.client_id) if paid_for_us else (Payment.client_id, Invoice.client_id)
     q = (
-        sa.select(PaymentAllocation.amount_kopecks, Payment, Invoice, other)
+        sa.select(PaymentAllocation, Payment, Invoice, other)
         .join(Payment, Payment.id == PaymentAllocation.payment_id)
         .join(Invoice, Invoice.id == PaymentAllocation.invoice_id)
         .join(other, other.id == theirs)
-        .where(ours == client_id, theirs != client_id, PaymentAllocation.reversed_at.is_(None))
-        .where(Payment.received_on >= start)
+        .where(ours == client_id, theirs != client_id)
         .order_by(Payment.id, other.id, Invoice.issued_on, Invoice.id)
     )
-    grouped: dict[tuple[int, int], tuple[Payment, Client, int, list[str]]] = {}
-    for amount, p, inv, party in db.session.execute(q):
-        _p, _c, total, numbers = grouped.get((p.id, party.id), (p, party, 0, []))
-        grouped[(p.id, party.id)] = (p, party, total + amount, [*numbers, inv.number or ""])
-    return [
-        StatementRow(
-            on=p.received_on,
-            kind="third_party_payment" if paid_for_us else "payment_for_other",
-            number=p.doc_number or "",
-            doc_date=p.doc_date or p.received_on,
-            debit_kopecks=0 if paid_for_us else total,
-            credit_kopecks=total if paid_for_us else 0,
-            ref_id=p.id,
-            party=party.legal_name,
-            invoices=tuple(numbers),
+    grouped: dict[tuple, tuple[Payment, Client, int, list[str]]] = {}
+    for alloc, p, inv, party in db.session.execute(q):
+        moves = [(max(local(alloc.created_at).date(), p.received_on), alloc.amount_kopecks)]
+        if alloc.reversed_at is not None:
+            moves.append((max(local(alloc.reversed_at).date(), p.received_on), -alloc.amount_kopecks))
+        for on, amount in moves:
+            if on < start:
+                continue
+            key = (p.id, party.id, on, amount > 0)
+            _p, _c, total, numbers = grouped.get(key, (p, party, 0, []))
+            grouped[key] = (p, party, total + amount, [*numbers, inv.number or ""])
+    rows = []
+    for (_pid, _cid, on, _forward), (p, party, total, numbers) in grouped.items():
+        credit = total if paid_for_us else -total  # a reversal (total < 0) moves the other way
+        rows.append(
+            StatementRow(
+                on=on,
+                kind="third_party_payment" if paid_for_us else "payment_for_other",
+                number=p.doc_number or "",
+                doc_date=p.doc_date or p.received_on,
+                debit_kopecks=max(-credit, 0),
+                credit_kopecks=max(credit, 0),
+                ref_id=p.id,
+                party=party.legal_name,
+                invoices=tuple(numbers),
+            )
         )
-        for p, party, total, numbers in grouped.values()
-    ]
+    return rows
 
 
 def _rows_from(client_id: int, start: date) -> list[StatementRow]:
@@ -190,29 +200,27 @@ def statement_of_account(client_id: int, start: date, end: date) -> Statement:
       for what of the client's own payment was applied to another client's invoices;
     - debit too: money we paid back to the client (an outgoing payment to it: a refund of an overpayment).
 
-    The balance itself is not summed up again here: the closing balance of a period that ends today
-    is the client's balance as the portal's home shows it (``kpi.services.client_balance``: open invoices
-    less unused credit), and a period that ends earlier closes at that less what is dated after it. The
-    opening balance is the closing less the period's turnover, so opening + debit − credit = closing
-    always, and a period before the client's first document opens at zero exactly when the rows account
-    for the whole balance (which the tests check).
+    The opening balance is the sum of every row before the period and the closing one the opening plus the
+    period's turnover: the document adds up. That it ends where the portal's home does today
+    (``kpi.services.client_balance``: open invoices less unused credit) is what the tests check, over
+    random histories of own, agency, partial and over payments, refunds and credit notes.
 
     Rows are sorted by date, then invoices before credit notes before payments, each payment followed by
     what of it went to other clients' invoices, then by id.
     """
     if end < start:
         raise ValueError(f"the period ends ({end}) before it starts ({start})")
-    rows = _rows_from(client_id, start)
-    later = sum(r.debit_kopecks - r.credit_kopecks for r in rows if r.on > end)
-    rows = [r for r in rows if r.on <= end]
+    every = _rows_from(client_id, date.min)
+    opening = sum(r.debit_kopecks - r.credit_kopecks for r in every if r.on < start)
+    rows = [r for r in every if start <= r.on <= end]
     debit = sum(r.debit_kopecks for r in rows)
     credit = sum(r.credit_kopecks for r in rows)
-    closing = client_balance(client_id, today()).balance - later
+    closing = opening + debit - credit
     return Statement(
         client_id=client_id,
         start=start,
         end=end,
-        opening_kopecks=closing - debit + credit,
+        opening_kopecks=opening,
         rows=rows,
         debit_kopecks=debit,
         credit_kopecks=credit,

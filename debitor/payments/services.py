@@ -107,14 +107,15 @@ def unapply(allocation: PaymentAllocation, *, actor=None) -> None:
 
 def unapplied_credit(client_id: int) -> int:
     """Money the client paid that is neither applied to an invoice nor paid back (its credit with us),
-    less what we paid back to the client beyond the payments it was matched to."""
+    less what we paid back to the client beyond the payments it was matched to. Negative when we paid it
+    more than it had with us: that is money it owes back, and its balance (and statement) say so."""
     incoming = Payment.direction == Direction.INCOMING
     q = sa.select(
         sa.func.coalesce(sa.func.sum(Payment.unapplied_kopecks).filter(incoming), 0),
         sa.func.coalesce(sa.func.sum(Payment.unapplied_kopecks).filter(~incoming), 0),
     ).where(Payment.client_id == client_id)
     unapplied, unmatched_refunds = db.session.execute(q).one()
-    return max(int(unapplied) - int(unmatched_refunds), 0)
+    return int(unapplied) - int(unmatched_refunds)
 
 
 REFUND_COLUMNS = (Payment.id, Payment.client_id, Payment.currency, Payment.received_on, Payment.amount_kopecks,
