@@ -27,11 +27,9 @@ from tests import factories as f
 WIDEST = 999_999_999_99  # kopecks: the widest amount a money cell is sized for
 TOLERANCE = 0.5  # CSS px: rounding in the layout, far below a glyph's width
 
-ORG_NAME = "Общество с ограниченной ответственностью «Дебитор Медиа Северо-Западный региональный рекламный холдинг»"
-CLIENT_NAME = (
-    "Общество с ограниченной ответственностью «Рекламно-производственная компания Первый Объединённый "
-    "Медиахолдинг Поволжья»"
-)
+FORM = "Общество с ограниченной ответственностью"
+ORG_NAME = f"{FORM} «Дебитор Медиа Северо-Западный региональный рекламный холдинг»"
+CLIENT_NAME = f"{FORM} «Рекламно-производственная компания Первый Объединённый Медиахолдинг Поволжья»"
 AGENCY_NAME = "Акционерное общество «Межрегиональное агентство интернет-рекламы и цифрового маркетинга Партнёрс»"
 ADDRESS = "443080, Самарская обл., г. Самара, Московское шоссе, д. 41, корп. 2, строение 1, этаж 12, офис 1204-1207"
 DESCRIPTION = (
@@ -99,7 +97,7 @@ def widest(app):
     """An invoice of 999 999 999,99 with the longest realistic names, lines and units, issued on 05.03.2026
     to a sub-client of an agency, by an organisation with a long name."""
     org = f.organisation()
-    org.name, org.legal_address = ORG_NAME, ADDRESS
+    org.name, org.short_name, org.legal_address = ORG_NAME, ORG_NAME.replace(FORM, "ООО"), ADDRESS
     org.director_name, org.accountant_name = "Константинопольский-Щедрин А. В.", "Ковалёва-Воскресенская И. Н."
     agency = f.client(org, "Партнёрс", legal_name=AGENCY_NAME, legal_address=ADDRESS)
     client = f.client(org, "Поволжье", legal_name=CLIENT_NAME, legal_address=ADDRESS, parent_id=agency.id)
