@@ -84,7 +84,7 @@ def test_agency_payment_settles_the_sub_clients_statement(app):
     pdf = pdf_text(c.get("/statement.pdf", query_string=period).data)
     assert "Сальдо конечное 20 000,00" in pdf
     assert "20 000,00 руб. (Двадцать тысяч рублей 00 копеек)" in pdf
-    assert f"Оплата за вас: ООО «Агентство» ({by_agency.doc_number} от" in pdf
+    assert f"Оплачено за вас: ООО «Агентство» ({by_agency.doc_number} от" in pdf
     english = pdf_text(statement_document(sub, day - timedelta(days=1), today(), "en").content)
     assert f"Payment for you by ООО «Агентство» ({by_agency.doc_number} of" in english
     assert "Closing balance 20,000.00" in english
@@ -143,6 +143,43 @@ def test_a_refund_beyond_what_the_client_had_is_money_it_owes_on_both_the_home_p
     st = statement_of_account(client.id, date(2000, 1, 1), today())
     assert st.opening_kopecks == 0 and st.debit_kopecks == 130_00
     assert st.closing_kopecks == client_balance(client.id, today()).balance == 130_00
+
+
+def test_statement_names_the_parties_by_their_short_names_in_running_text(app):
+    """«между …», «руководитель …», «По данным …», «в пользу …», «Оплачено за вас: …» take the short name,
+    which needs no declining («между Общество с ограниченной ответственностью …» was what it printed);
+    the full legal names stand alone over the signatures. The client's short form is derived from its
+    legal name, not taken from its short name (here «Ромашка», a name without its legal form)."""
+    org = f.organisation()
+    org.name, org.director_name = "Общество с ограниченной ответственностью «Тест Медиа»", "Смирнов А. В."
+    agency = f.client(org, "Агентство", legal_name="Акционерное общество «Агентство»")
+    full = "Общество с ограниченной ответственностью «Ромашка»"
+    client = f.client(org, "Ромашка", legal_name=full, parent_id=agency.id)
+    inv = f.issued(org, client, on=date(2026, 2, 5), lines=((1, 50_000_00),))
+    by_agency = f.payment(org, agency, 20_000_00, on=date(2026, 2, 10))
+    with frozen_clock(noon(date(2026, 2, 10))):  # applied the day it came in
+        apply_payment(by_agency, inv)
+    f.payment(org, client, 40_000_00, on=date(2026, 3, 10))  # 10 000 more than it owes: in its favour in March
+
+    text = pdf_text(statement_document(client, date(2026, 2, 1), date(2026, 2, 28), "ru").content)
+    assert "за период: 01.02.2026 – 28.02.2026 между ООО «Тест Медиа» и ООО «Ромашка» Мы" in text
+    assert "руководитель ООО «Тест Медиа» Смирнов А. В., с одной стороны, и ____________________ ООО «Ромашка»," in text
+    assert "По данным ООО «Тест Медиа», руб. По данным ООО «Ромашка», руб." in text
+    assert f"Оплачено за вас: АО «Агентство» ({by_agency.doc_number} от 10.02.2026; сч. № {inv.number})" in text
+    assert "По данным ООО «Тест Медиа» на 28.02.2026 задолженность в пользу ООО «Тест Медиа» 30 000,00 руб." in text
+    # each full name once, over its signature; the agency's nowhere in full
+    assert text.count("Общество с ограниченной ответственностью «Тест Медиа»") == 1
+    assert text.count(full) == 1 and "Акционерное общество" not in text
+    assert f"(Тридцать тысяч рублей 00 копеек) {org.name} Руководитель" in text
+
+    march = pdf_text(statement_document(client, date(2026, 3, 1), date(2026, 3, 31), "ru").content)
+    assert "на 31.03.2026 задолженность в пользу ООО «Ромашка» 10 000,00 руб." in march
+    english = pdf_text(statement_document(client, date(2026, 3, 1), date(2026, 3, 31), "en").content)
+    assert "between ООО «Тест Медиа» and ООО «Ромашка»" in english
+    assert "Director of ООО «Тест Медиа» Смирнов А. В., on the one part, and" in english
+    assert "According to ООО «Тест Медиа», RUB According to ООО «Ромашка», RUB" in english
+    assert "as of 2026-03-31 the balance is owed to ООО «Ромашка» 10,000.00 RUB" in english
+    assert english.count(full) == 1 and english.count(org.name) == 1
 
 
 # --- the balance rule over random histories ----------------------------------------------------------------
@@ -229,7 +266,7 @@ class History:
         back = f.payment(self.org, client, amount, on=on)
         back.direction = Direction.OUTGOING
         db.session.flush()
-        assert link_refunds([back.id]) == min(amount, credit)
+        assert 0 <= link_refunds([back.id]) <= amount  # matched to unused money as far as there is any
 
     def cancel(self, who: str, index: int, day: int) -> None:
         invoices = self.open_invoices(who)

@@ -39,6 +39,7 @@ from debitor.documents.words import amount_in_words
 from debitor.errors import DomainError
 from debitor.invoices.models import Invoice, InvoiceKind, InvoiceState
 from debitor.invoices.requisites import parties
+from debitor.legal_names import short_legal_name
 from debitor.orgs.models import Organisation
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -341,6 +342,10 @@ def statement_source(client: Client, start: date, end: date, locale: str) -> Sou
         statement=statement,
         org=org,
         client=client,
+        # the names the running text uses (see debitor/legal_names.py): ours is the short name we keep
+        # (the one 1C and the QR code get), the client's is derived from its legal name
+        org_short=org.short_name or short_legal_name(org.name),
+        client_short=short_legal_name(client.legal_name),
     )
     if locale == "ru":
         filename = f"Акт_сверки_{client.inn}_{start:%d.%m.%Y}-{end:%d.%m.%Y}.pdf"

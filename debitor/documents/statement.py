@@ -12,6 +12,7 @@ from debitor.clients.models import Client
 from debitor.dates import local
 from debitor.db import db
 from debitor.invoices.models import Invoice, InvoiceKind, InvoiceState
+from debitor.legal_names import short_legal_name
 from debitor.payments.models import Direction, Payment, PaymentAllocation
 
 # rows of one day: documents first, then each payment followed by what of it settled someone else's invoices
@@ -39,7 +40,8 @@ class StatementRow:
     credit_kopecks: int
     ref_id: int  # invoice or payment id
     corrects: str | None = None  # for a credit note: the number of the invoice it corrects
-    party: str | None = None  # third-party rows: the other client (who paid for this one, or was paid for)
+    # third-party rows: the other client (who paid for this one, or was paid for), by its short legal name
+    party: str | None = None
     invoices: tuple[str, ...] = ()  # third-party rows: the numbers of the invoices the money settled
 
 
@@ -166,7 +168,7 @@ def _third_party_rows(client_id: int, start: date, *, paid_for_us: bool) -> list
                 debit_kopecks=max(-credit, 0),
                 credit_kopecks=max(credit, 0),
                 ref_id=p.id,
-                party=party.legal_name,
+                party=short_legal_name(party.legal_name),  # running text: «за ООО «…»», not «за Общество …»
                 invoices=tuple(numbers),
             )
         )
