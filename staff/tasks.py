@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import request
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from debitor.auth.models import Role
 from debitor.db import db, utcnow
@@ -26,5 +27,6 @@ def tasks():
                 sa.and_(Task.assignee_id.is_(None), Task.role == current_user.role),
             )
         )
+    q = q.options(*(selectinload(rel) for rel in (Task.client, Task.assignee, Task.invoice, Task.contract)))
     rows = list(db.session.scalars(q.order_by(Task.due_at, Task.id).limit(200)))
     return render("staff/tasks.html", tasks=rows, now=utcnow(), scope=scope)

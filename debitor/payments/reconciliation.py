@@ -91,7 +91,7 @@ class Report:
         yield (
             _("Transfers between our accounts without their other side"),
             [_("Date"), _("Number"), _("Account"), _("Other account"), _("Amount"), _("Purpose")],
-            [[p.received_on.isoformat(), p.doc_number, p.our_account, p.payer_account,
+            [[p.received_on, p.doc_number, p.our_account, p.payer_account,
               _rub(-p.amount_kopecks if p.direction == Direction.TRANSFER_OUT else p.amount_kopecks), p.purpose]
              for p in self.unpaired_transfers],
         )  # fmt: skip
