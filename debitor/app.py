@@ -12,6 +12,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from debitor import config as config_mod
@@ -34,6 +35,9 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     app.config.from_mapping(config_mod.load(config_overrides))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.url_map.converters["int"] = IdConverter
+    if app.config["TRUSTED_PROXIES"]:
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.logger.addFilter(MaskSecretPaths())  # "Exception on /reset/<token>" must not keep the token
     _init_extensions(app)
     _register_blueprints(app)

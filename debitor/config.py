@@ -56,6 +56,9 @@ class Defaults:
     INVITE_MAX_AGE = 7 * 24 * 3600
     RATELIMIT_HEADERS_ENABLED = True
     PAGE_SIZE = 25
+    # Proxies in front of the app whose X-Forwarded-For / -Proto to trust (werkzeug's ProxyFix): 0 = none, the
+    # connection's own address is the client's; 1 = one reverse proxy (nginx), … Sign-in limits key on it.
+    TRUSTED_PROXIES = 0
     # The invoice table's whole-set exports: up to these many rows the request writes the file; above, a
     # worker does (staff/exports), and keeps it this many hours for download.
     INVOICE_CSV_MAX_ROWS = 100_000

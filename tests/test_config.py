@@ -58,3 +58,15 @@ def test_production_sends_hsts_and_development_does_not(app):
 def test_a_reset_page_sends_no_referer(client):
     assert client.get("/reset/not-a-token").headers["Referrer-Policy"] == "no-referrer"
     assert client.get("/").headers["Referrer-Policy"] == "same-origin"
+
+
+def test_behind_a_trusted_proxy_the_clients_address_is_the_forwarded_one():
+    from flask import request
+
+    behind = create_app({"ENV": "test", "TRUSTED_PROXIES": 1, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    direct = create_app({"ENV": "test", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    for app in (behind, direct):
+        app.add_url_rule("/whoami", "whoami", lambda: request.remote_addr or "")
+    headers = {"X-Forwarded-For": "203.0.113.9"}
+    assert behind.test_client().get("/whoami", headers=headers).get_data(as_text=True) == "203.0.113.9"
+    assert direct.test_client().get("/whoami", headers=headers).get_data(as_text=True) == "127.0.0.1"
