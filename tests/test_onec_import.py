@@ -273,7 +273,8 @@ def test_a_refund_returns_the_oldest_money_and_no_more_than_there_is(org):
     big = Doc("34", "5000.00", "Возврат", payer_inn=c.inn, incoming=False, on=date(2026, 3, 30))
     _import(statement_bytes([big]))
     refund = _payment(doc_number="34")
-    assert refund.applied_kopecks == 50_00 and later.refunded_kopecks == 50_00 and unapplied_credit(c.id) == 0
+    assert refund.applied_kopecks == 50_00 and later.refunded_kopecks == 50_00
+    assert unapplied_credit(c.id) == -4_950_00  # paid back 4 950 more than it had with us: it owes that back
 
 
 def test_the_same_statement_twice_changes_nothing(org):
