@@ -41,6 +41,9 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     app.logger.addFilter(MaskSecretPaths())  # "Exception on /reset/<token>" must not keep the token
     _init_extensions(app)
     _register_blueprints(app)
+    from debitor.web import access_rules
+
+    access_rules.init_app(app)  # after the blueprints: it checks every route has an entry
     _register_template_helpers(app)
     _register_errors(app)
     _register_security_headers(app)
