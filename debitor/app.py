@@ -153,10 +153,16 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(money=money, date=fdate, datetime=fdatetime, qty=qty, number=number, filesize=filesize)
+    from debitor.web.access_rules import allowed
     from debitor.web.common import absolute_url
 
     app.jinja_env.globals.update(
-        absolute_url=absolute_url, L=LABELS, EVENTS=EVENT_LABELS, BADGE=STATE_BADGES, current_locale=select_locale
+        absolute_url=absolute_url,
+        allowed=allowed,  # a link or button shows when the access table lets the user follow it
+        L=LABELS,
+        EVENTS=EVENT_LABELS,
+        BADGE=STATE_BADGES,
+        current_locale=select_locale,
     )
 
 

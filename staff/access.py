@@ -33,8 +33,3 @@ def editable_client(client):
     if not may_edit_client(client):
         abort(403)
     return client
-
-
-def can(*roles: Role) -> bool:
-    user = current_user._get_current_object()
-    return isinstance(user, StaffUser) and user.has_role(*roles)

@@ -9,7 +9,7 @@ from debitor.db import utcnow
 from debitor.kpi.services import staff_counts
 from debitor.web.auth_views import register_auth
 from debitor.web.common import render
-from staff.access import can, may_edit_client
+from staff.access import may_edit_client
 
 bp = Blueprint("staff", __name__)
 register_auth(bp, "staff", "staff.home", "/")
@@ -17,7 +17,7 @@ register_auth(bp, "staff", "staff.home", "/")
 
 @bp.app_context_processor
 def staff_helpers():
-    return {"can": can, "may_edit_client": may_edit_client}
+    return {"may_edit_client": may_edit_client}
 
 
 @bp.get("/home")

@@ -388,3 +388,15 @@ def test_forbidden_post_changes_nothing(app, world):
     )
     assert r.status_code == 403
     assert db.session.scalar(sa.select(sa.func.count()).select_from(StaffUser)) == before
+
+
+def test_buttons_and_menu_follow_the_table(app, world):
+    """Links and forms are shown by the same table (``allowed``): what a role sees it may use."""
+    inv = world["inv_a"][0].id
+    clerk, am = login_as(app, world, "clerk"), login_as(app, world, "account_manager")
+    manager = login_as(app, world, "manager")
+    assert 'href="/staff/mail"' in clerk.get("/staff/home").get_data(as_text=True)
+    assert 'href="/staff/mail"' not in am.get("/staff/home").get_data(as_text=True)
+    assert f"/staff/invoices/{inv}/cancel" in manager.get(f"/staff/invoices/{inv}").get_data(as_text=True)
+    assert f"/staff/invoices/{inv}/cancel" not in clerk.get(f"/staff/invoices/{inv}").get_data(as_text=True)
+    assert f"/staff/invoices/{inv}/send" not in am.get(f"/staff/invoices/{inv}").get_data(as_text=True)
