@@ -11,6 +11,7 @@ starting, and is refused to everybody if it is added afterwards (both tested bel
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -130,6 +131,7 @@ WHO = ["anonymous", "client_a", "client_b", *STAFF]
 OBJECTS = {"invoice_id", "client_id", "export_id"}  # whose object it is decides: walked with own and others'
 LOGIN = {"portal": "/?next=", "staff": "/staff/?next="}
 PAGES = {"portal": "/", "staff": "/staff/"}
+README = Path(__file__).resolve().parent.parent / "README.md"
 LAST = {"portal.logout", "staff.logout"}  # they end the session the walk runs in
 
 
@@ -351,6 +353,14 @@ def test_a_route_added_without_an_entry_is_refused_to_everybody(app):
     assert c.get("/staff/home").status_code == 200
     assert c.get("/staff/dummy").status_code == 403  # not even an administrator
     assert post_form(c, "/staff/dummy", {}, page="/staff/home").status_code == 403
+
+
+def test_the_readme_shows_the_access_table():
+    readme = README.read_text(encoding="utf-8")
+    table = access_rules.markdown_table()
+    assert table in readme, (
+        "README's 'Who may do what' is out of date; paste python -m debitor.web.access_rules:\n" + table
+    )
 
 
 def test_anonymous_is_sent_to_the_right_login(app, world):

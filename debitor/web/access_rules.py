@@ -10,7 +10,8 @@ with the ``Allow`` header, before any view runs, and is open to anyone (it tells
 
 Some rules go on inside the view, per object, because only the view has the object: the table names
 them as a ``Scope`` (``editable_client`` in ``staff/access.py``, the author check in ``staff/exports.py``,
-the client scoping of every portal query in ``portal/access.py``).
+the client scoping of every portal query in ``portal/access.py``). The README's "Who may do what"
+table is ``markdown_table()``; a test keeps the two the same.
 """
 
 from __future__ import annotations
@@ -244,3 +245,41 @@ def init_app(app: Flask) -> None:
             "The access table (debitor/web/access_rules.py) disagrees with the routes:\n" + "\n".join(problems)
         )
     app.before_request(guard)
+
+
+COLUMNS = ("Anonymous", "Client", *(r.value for r in Role))
+SCOPE_NOTES = {Scope.OWN_CLIENTS: "own clients", Scope.OWN_EXPORTS: "own"}
+
+
+def _cell(rule: Rule, column: str) -> str:
+    if rule.who == Who.PUBLIC:
+        return "✓"
+    if column == "Anonymous":
+        return "sign-in"
+    if rule.who == Who.CLIENT:
+        return "own client" if column == "Client" else "—"
+    if column == "Client" or Role(column) not in rule.roles:
+        return "—"
+    scoped = rule.scope == Scope.OWN_EXPORTS and column != Role.ADMIN
+    scoped = scoped or (rule.scope == Scope.OWN_CLIENTS and column == Role.ACCOUNT_MANAGER)
+    return SCOPE_NOTES[rule.scope] if scoped else "✓"
+
+
+def markdown_table() -> str:
+    """The README's "Who may do what" table, one row per group of routes."""
+    labels = {
+        "Anonymous": "Anonymous",
+        "Client": "Client",
+        **{r.value: r.value.replace("_", " ").capitalize() for r in Role},
+    }
+    lines = [
+        "| What | " + " | ".join(labels[c] for c in COLUMNS) + " |",
+        "|---|" + "---|" * len(COLUMNS),
+    ]
+    for group in TABLE:
+        lines.append(f"| {group.title} | " + " | ".join(_cell(group.rule, c) for c in COLUMNS) + " |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # python -m debitor.web.access_rules: the table to paste into the README
+    print(markdown_table(), end="")
