@@ -328,7 +328,7 @@ def test_the_access_table_says_what_is_expected():
 
 
 def second_app(app):
-    keys = ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "REDIS_URL", "RATELIMIT_STORAGE_URI", "BASE_URL", "MAIL_PORT")
+    keys = ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "REDIS_URL", "RATELIMIT_STORAGE_URI")
     return create_app({"ENV": "test", "TESTING": True, "SERVER_NAME": None, **{k: app.config[k] for k in keys}})
 
 
@@ -341,8 +341,17 @@ def test_a_route_missing_from_the_table_stops_the_app(app, monkeypatch):
         second_app(app)
 
 
-def test_a_route_added_without_an_entry_is_refused_to_everybody(app):
+@pytest.fixture
+def other_app(app):
+    """A second app on the same database, to add a route to after it was made."""
     other = second_app(app)
+    yield other
+    with other.app_context():
+        db.engine.dispose()  # its connections would otherwise outlive the test
+
+
+def test_a_route_added_without_an_entry_is_refused_to_everybody(other_app):
+    other = other_app
     other.add_url_rule("/staff/dummy", "staff.dummy", lambda: "open", methods=["GET", "POST"])
     assert "staff.dummy GET (/staff/dummy) has no entry: decide who may use it" in access_rules.unlisted(other)
     f.staff(Role.ADMIN, "root@staff.test")
