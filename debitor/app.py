@@ -41,6 +41,9 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     app.logger.addFilter(MaskSecretPaths())  # "Exception on /reset/<token>" must not keep the token
     _init_extensions(app)
     _register_blueprints(app)
+    from debitor.web import access_rules
+
+    access_rules.init_app(app)  # after the blueprints: it checks every route has an entry
     _register_template_helpers(app)
     _register_errors(app)
     _register_security_headers(app)
@@ -150,10 +153,16 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(money=money, date=fdate, datetime=fdatetime, qty=qty, number=number, filesize=filesize)
+    from debitor.web.access_rules import allowed
     from debitor.web.common import absolute_url
 
     app.jinja_env.globals.update(
-        absolute_url=absolute_url, L=LABELS, EVENTS=EVENT_LABELS, BADGE=STATE_BADGES, current_locale=select_locale
+        absolute_url=absolute_url,
+        allowed=allowed,  # a link or button shows when the access table lets the user follow it
+        L=LABELS,
+        EVENTS=EVENT_LABELS,
+        BADGE=STATE_BADGES,
+        current_locale=select_locale,
     )
 
 

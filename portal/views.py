@@ -22,7 +22,7 @@ from debitor.timeline.services import timeline
 from debitor.web.auth_views import register_auth
 from debitor.web.common import load_form, paginate, render
 from debitor.web.documents import pdf_file, pdf_response
-from portal.access import client_id, client_required, get_invoice, invoices_query
+from portal.access import client_id, get_invoice, invoices_query
 
 bp = Blueprint("portal", __name__)
 register_auth(bp, "client", "portal.home", "/")
@@ -35,7 +35,6 @@ STATUS_FILTERS = {
 
 
 @bp.get("/home")
-@client_required
 def home():
     latest = db.session.scalars(invoices_query().order_by(Invoice.issued_on.desc(), Invoice.id.desc()).limit(5))
     return render(
@@ -81,7 +80,6 @@ def filtered_invoices(args: dict) -> sa.Select:
 
 
 @bp.get("/invoices")
-@client_required
 def invoices():
     args, errors = load_form(InvoiceFilter(), dict(request.args))
     if errors:
@@ -101,13 +99,11 @@ def invoices():
 
 
 @bp.get("/invoices/<int:invoice_id>/pdf")
-@client_required
 def invoice_pdf(invoice_id: int):
     return pdf_response(get_invoice(invoice_id), "invoice", request.args.get("lang"))
 
 
 @bp.get("/invoices/<int:invoice_id>/act.pdf")
-@client_required
 def invoice_act_pdf(invoice_id: int):
     inv = get_invoice(invoice_id)
     if inv.is_credit_note:
@@ -116,7 +112,6 @@ def invoice_act_pdf(invoice_id: int):
 
 
 @bp.get("/invoices/<int:invoice_id>")
-@client_required
 def invoice(invoice_id: int):
     inv = get_invoice(invoice_id)
     allocations = db.session.scalars(
@@ -146,7 +141,6 @@ def _period() -> tuple[date, date, dict]:
 
 
 @bp.get("/statement")
-@client_required
 def statement():
     from debitor.documents.statement import statement_of_account
 
@@ -163,7 +157,6 @@ def statement():
 
 
 @bp.get("/statement.pdf")
-@client_required
 def statement_pdf():
     from debitor.documents.services import statement_document
 

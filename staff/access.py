@@ -1,38 +1,16 @@
-"""Role checks for the staff workspace: ``role_required(...)`` on every view.
+"""The staff workspace's per-object rule: who may change a client (its form, people and drafts).
 
-Admins pass every check. A portal (client) session gets 403 on staff pages; an anonymous visitor
-is sent to the staff login.
+Who may open which staff page or send which form is not decided here but in the one access table,
+``debitor/web/access_rules.py``, which a guard applies to every request before any view runs. The views
+call ``editable_client`` for the finer rule that only they can check, the object in hand.
 """
 
 from __future__ import annotations
 
-import functools
-
 from flask import abort
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from debitor.auth.models import Role, StaffUser
-
-ALL_STAFF = tuple(Role)
-
-
-def role_required(*roles: Role):
-    allowed = roles or ALL_STAFF
-
-    def decorator(view):
-        view.allowed_roles = allowed  # read by the access-matrix test and the navigation
-
-        @functools.wraps(view)
-        @login_required
-        def wrapper(*args, **kwargs):
-            user = current_user._get_current_object()
-            if not isinstance(user, StaffUser) or not user.has_role(*allowed):
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def may_edit_client(client) -> bool:
@@ -55,8 +33,3 @@ def editable_client(client):
     if not may_edit_client(client):
         abort(403)
     return client
-
-
-def can(*roles: Role) -> bool:
-    user = current_user._get_current_object()
-    return isinstance(user, StaffUser) and user.has_role(*roles)

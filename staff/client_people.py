@@ -13,13 +13,11 @@ from debitor.clients.schemas import ContactInput
 from debitor.clients.services import add_contact
 from debitor.db import db
 from debitor.web.common import form_page
-from staff.access import editable_client, role_required
-from staff.clients import EDITORS
+from staff.access import editable_client
 from staff.views import bp
 
 
 @bp.route("/clients/<int:client_id>/contacts/new", methods=["GET", "POST"])
-@role_required(*EDITORS)
 def contact_new(client_id: int):
     client = editable_client(db.session.get(Client, client_id))
 
@@ -32,7 +30,6 @@ def contact_new(client_id: int):
 
 
 @bp.route("/clients/<int:client_id>/portal-users/new", methods=["GET", "POST"])
-@role_required(*EDITORS)
 def portal_user_new(client_id: int):
     client = editable_client(db.session.get(Client, client_id))
 

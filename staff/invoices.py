@@ -50,12 +50,11 @@ from debitor.invoices.sending import send_invoice
 from debitor.invoices.services import issue_invoice
 from debitor.schemas import error_messages, parse_id
 from debitor.states import TransitionError
+from debitor.web.access_rules import allowed
 from debitor.web.common import render
 from debitor.web.labels import LABELS
-from staff.access import role_required
 from staff.views import bp
 
-BULK_ROLES = (Role.CLERK, Role.MANAGER)
 BULK_MAX = 500  # selected invoices in one request
 FAILURES_SHOWN = 10
 # Up to INVOICE_CSV_MAX_ROWS / INVOICE_XLSX_MAX_ROWS rows a whole-set export is built inside the request, well
@@ -91,8 +90,7 @@ def _client_name(client_id: int | None) -> str | None:
 def _new_invoice_url(client_id: int | None) -> str | None:
     """The draft editor for the client the table is filtered to, where that page exists and the user
     may create drafts (drafts are made from a client)."""
-    view = current_app.view_functions.get("staff.invoice_new")
-    if not client_id or view is None or not current_user.has_role(*getattr(view, "allowed_roles", ())):
+    if not client_id or not allowed("staff.invoice_new"):
         return None
     return url_for("staff.invoice_new", client_id=client_id)
 
@@ -103,7 +101,7 @@ def _page(query: TableQuery | None, errors: dict[str, list[str]] | None = None):
         "managers": _managers,  # called by the full page only
         "new_invoice_url": functools.partial(_new_invoice_url, query.client_id if query else None),
         "oob": _partial(),
-        "can_bulk": current_user.has_role(*BULK_ROLES),
+        "can_bulk": allowed("staff.invoice_bulk", "POST"),
         "export_max": {f: _export_max(f) for f in EXPORT_FORMATS},
         "xlsx_max_rows": XLSX_MAX_ROWS,
     }
@@ -136,7 +134,6 @@ def _page(query: TableQuery | None, errors: dict[str, list[str]] | None = None):
 
 
 @bp.get("/invoices")
-@role_required()
 def invoices():
     query, errors = _load_query()
     return _page(query, errors)
@@ -207,7 +204,6 @@ def _report(action: str, done: list[str], failed: list[tuple[str, str]]) -> None
 
 
 @bp.post("/invoices/bulk")
-@role_required(*BULK_ROLES)
 def invoice_bulk():
     query, errors = _load_query()
     if query is None:
@@ -226,7 +222,6 @@ def invoice_bulk():
 
 
 @bp.post("/invoices/export")
-@role_required()
 def invoice_export():
     """CSV or XLSX of the selected rows (``scope=selected``) or of the whole filtered set."""
     query, errors = _load_query()
