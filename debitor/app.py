@@ -153,8 +153,8 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(money=money, date=fdate, datetime=fdatetime, qty=qty, number=number, filesize=filesize)
+    from debitor.urls import absolute_url
     from debitor.web.access_rules import allowed
-    from debitor.web.common import absolute_url
 
     app.jinja_env.globals.update(
         absolute_url=absolute_url,

@@ -75,7 +75,11 @@ def filtered_invoices(args: dict) -> sa.Select:
         q = q.where(Invoice.issued_on <= args["date_to"])
     if args["q"]:
         number = parse_number(args["q"])
-        q = q.where(Invoice.kind == number[0], Invoice.number_seq == number[1]) if number else q.where(sa.false())
+        if number is None:
+            return q.where(sa.false())
+        q = q.where(Invoice.kind == number.kind, Invoice.number_seq == number.seq)
+        if number.year:
+            q = q.where(Invoice.number_year == number.year)
     return q
 
 

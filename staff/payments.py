@@ -4,8 +4,6 @@ take an allocation back, apply again. Every change is on the invoice's and the p
 
 from __future__ import annotations
 
-import re
-
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -18,6 +16,7 @@ from debitor.db import db
 from debitor.errors import DomainError
 from debitor.identifiers import IdentifierError, validate_inn
 from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind
+from debitor.invoices.numbers import parse_number
 from debitor.money import MoneyError, format_money, parse_kopecks
 from debitor.payments.matching import Facts, suggestions
 from debitor.payments.models import TRANSFERS, Direction, Payment, PaymentAllocation, PaymentRefund, PaymentState
@@ -28,7 +27,6 @@ from debitor.web.common import arg_id, paginate, render
 from staff.views import bp
 
 ROWS = 5  # rows of the split form
-INVOICE_REF = re.compile(r"^\s*(?:№\s*)?([0-9]{1,9})(?:\s*/\s*([0-9]{4}))?\s*$")
 
 
 @bp.get("/payments")
@@ -111,22 +109,22 @@ def payment(payment_id: int):
 
 def _lookup(p: Payment, text: str) -> Invoice:
     """The open invoice a clerk typed: "42", "№ 42" or "42/2026" (number/year when the number recurs)."""
-    m = INVOICE_REF.match(text)
-    if not m:
+    number = parse_number(text)
+    if number is None or number.kind != InvoiceKind.INVOICE:
         raise DomainError(_("“%(text)s” is not an invoice number (write 42 or 42/2026)", text=text))
     q = sa.select(Invoice).where(
         Invoice.organisation_id == p.organisation_id,
         Invoice.kind == InvoiceKind.INVOICE,
-        Invoice.number_seq == int(m.group(1)),
+        Invoice.number_seq == number.seq,
         Invoice.state.in_(list(OPEN_STATES)),
     )
-    if m.group(2):
-        q = q.where(Invoice.number_year == int(m.group(2)))
+    if number.year:
+        q = q.where(Invoice.number_year == number.year)
     found = db.session.scalars(q.order_by(Invoice.number_year.desc()).limit(3)).all()
     if not found:
         raise DomainError(_("There is no open invoice № %(text)s", text=text.strip()))
     if len(found) > 1:
-        raise DomainError(_("Several open invoices № %(n)s: write the year too, e.g. %(n)s/%(y)s", n=m.group(1),
+        raise DomainError(_("Several open invoices № %(n)s: write the year too, e.g. %(n)s/%(y)s", n=number.seq,
                             y=found[0].number_year))  # fmt: skip
     return found[0]
 

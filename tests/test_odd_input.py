@@ -161,3 +161,24 @@ def test_the_tables_total_counts_credit_notes_negative(app, world):  # noqa: F81
     amount = re.search(r'data-testid="totals-amount">([^<]*)<', page).group(1)
     # 1 000 + 2 500 + the draft's 600 − the credit note's 2 500 = 1 600,00
     assert re.sub(r"[^\d,−-]", "", amount) == "1600,00", amount
+
+
+def test_a_number_with_its_year_finds_that_years_invoice_everywhere(app, world):  # noqa: F811
+    from datetime import date
+
+    from debitor.db import db
+    from tests import factories as f
+
+    last_year = f.issued(world["org"], world["a"], on=date(2025, 6, 1), lines=((1, 700_00),))
+    last_year.number_seq = world["new"].number_seq  # the same number, a year apart
+    db.session.commit()
+    n = world["new"].number_seq
+    portal = signed_in(app, "acc@romashka.test")
+    assert numbers(portal.get(f"/invoices?q={n}").get_data(as_text=True)) == {str(n)}
+    both = portal.get(f"/invoices?q={n}").get_data(as_text=True)
+    assert f"/invoices/{world['new'].id}" in both and f"/invoices/{last_year.id}" in both
+    only = portal.get(f"/invoices?q=№ {n}/2025").get_data(as_text=True)
+    assert f"/invoices/{last_year.id}" in only and f"/invoices/{world['new'].id}" not in only
+    staff = signed_in(app, "clerk@staff.test", staff=True)
+    table = staff.get(f"/staff/invoices?status=all&q={n}/2026").get_data(as_text=True)
+    assert f"/staff/invoices/{world['new'].id}" in table and f'/staff/invoices/{last_year.id}"' not in table

@@ -19,6 +19,7 @@ from debitor.errors import DomainError
 from debitor.outbox.models import SECRET_LINK
 from debitor.outbox.services import queue_email, secret_link_resolver
 from debitor.timeline.services import record
+from debitor.urls import absolute_url
 
 MODELS = {"staff": StaffUser, "client": PortalUser}
 RESET_ENDPOINTS = {"staff": "staff.reset", "client": "portal.reset"}
@@ -140,8 +141,6 @@ def _link_spec(user, purpose: str, endpoint: str) -> dict:
 def password_link(*, kind: str, user_id: int, purpose: str, endpoint: str, fingerprint: str) -> str | None:
     """The link that sets ``user``'s password once; None if the user is gone, inactive or has changed the
     password since the email was asked for."""
-    from debitor.web.common import absolute_url
-
     user = db.session.get(MODELS[kind], user_id)
     if user is None or not user.is_active or _fingerprint(user) != fingerprint:
         return None

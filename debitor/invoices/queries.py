@@ -275,8 +275,8 @@ def search_condition(text: str) -> sa.ColumnElement[bool]:
     found: list[sa.ColumnElement[bool]] = []
     number = parse_number(text)
     if number:
-        kind, seq = number
-        found.append(sa.and_(Invoice.number_seq == seq, Invoice.kind == _literal(kind.value)))
+        same = [Invoice.number_seq == number.seq, Invoice.kind == _literal(number.kind.value)]
+        found.append(sa.and_(*same, *([Invoice.number_year == number.year] if number.year else [])))
     clients = None
     if text.isascii() and text.isdigit():
         if len(text) >= INN_PREFIX_MIN:

@@ -91,12 +91,6 @@ def form_page(
     return render(template, form=form, errors=errors, status_code=400 if errors else 200, **ctx)
 
 
-def absolute_url(endpoint: str, **values) -> str:
-    """A link for email and documents: BASE_URL + the route's path; works outside a request (jobs)."""
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return current_app.config["BASE_URL"].rstrip("/") + path
-
-
 def safe_next(default: str) -> str:
     """A same-site relative redirect target from ``next``, never an open redirect."""
     target = request.values.get("next") or ""
