@@ -17,6 +17,7 @@ from werkzeug.routing import IntegerConverter
 
 from debitor import config as config_mod
 from debitor.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from debitor.languages import languages
 from debitor.logmask import MaskSecretPaths
 from debitor.money import format_count, format_money
 from debitor.schemas import MAX_ID
@@ -94,16 +95,16 @@ def _limiter_storage(app: Flask) -> str:
 
 
 def select_locale() -> str:
-    langs = ("ru", "en")
+    langs = languages()
     if not has_request_context():
-        return "ru"
+        return langs[0]
     if request.args.get("lang") in langs:
         return request.args["lang"]
     if current_user and current_user.is_authenticated and current_user.locale in langs:
         return current_user.locale
     if session.get("lang") in langs:
         return session["lang"]
-    return "ru"
+    return langs[0]
 
 
 def language() -> str:

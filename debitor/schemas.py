@@ -56,10 +56,11 @@ class Id(fields.Integer):
 
 
 def one_of(values, message: str):
-    """Like ``validate.OneOf`` but with a translatable message naming the bad value."""
+    """Like ``validate.OneOf`` but with a translatable message naming the bad value; ``values`` may be a
+    function that gives them when a value is checked (e.g. the configured languages)."""
 
     def check(value):
-        if value not in values:
+        if value not in (values() if callable(values) else values):
             raise ValidationError(gettext(message, value=value))
 
     return check

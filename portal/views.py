@@ -16,6 +16,7 @@ from debitor.db import db
 from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind, InvoiceState
 from debitor.invoices.numbers import parse_number
 from debitor.kpi.services import client_balance
+from debitor.languages import supported
 from debitor.payments.models import PaymentAllocation
 from debitor.schemas import N_, Day, QuerySchema, length, one_of
 from debitor.timeline.services import timeline
@@ -168,6 +169,6 @@ def statement_pdf():
     if errors:
         abort(400)
     lang = request.args.get("lang")
-    version = statement_document(current_user.client, start, end, lang if lang in ("ru", "en") else str(get_locale()))
+    version = statement_document(current_user.client, start, end, lang if supported(lang) else str(get_locale()))
     db.session.commit()
     return pdf_file(version)

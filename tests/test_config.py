@@ -73,3 +73,20 @@ def test_behind_a_trusted_proxy_the_clients_address_is_the_forwarded_one(monkeyp
     headers = {"X-Forwarded-For": "203.0.113.9"}
     assert behind.test_client().get("/whoami", headers=headers).get_data(as_text=True) == "203.0.113.9"
     assert direct.test_client().get("/whoami", headers=headers).get_data(as_text=True) == "127.0.0.1"
+
+
+def test_the_languages_are_the_configured_ones_everywhere(app, monkeypatch):
+    from marshmallow import ValidationError
+
+    from debitor.auth.schemas import LOCALE
+    from debitor.languages import default_language, supported
+
+    assert supported("en") and default_language() == "ru"
+    monkeypatch.setitem(app.config, "LANGUAGES", ("ru",))  # a deployment that speaks Russian only
+    assert not supported("en")
+    with pytest.raises(ValidationError):
+        LOCALE("en")  # the user form's language check reads the same list
+    with app.test_request_context("/?lang=en"):
+        from debitor.app import select_locale
+
+        assert select_locale() == "ru"

@@ -6,11 +6,12 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError, fields, validates_schema
 
 from debitor.auth.models import Role
+from debitor.languages import languages
 from debitor.schemas import N_, InputSchema, length, one_of
 
 EMAIL_ERRORS = {"invalid": N_("Not a valid email address"), "required": N_("Enter an email address")}
 PASSWORD = length(min=10, max=128)
-LOCALE = one_of(["ru", "en"], N_("Unknown language: %(value)s"))
+LOCALE = one_of(languages, N_("Unknown language: %(value)s"))
 
 
 class LoginInput(InputSchema):

@@ -6,6 +6,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields
 
+from debitor.languages import languages
 from debitor.money import MAX_KOPECKS, MoneyError, format_money, parse_kopecks
 from debitor.schemas import N_, Id, Inn, InputSchema, Kpp, Ogrn, length, number_range, one_of
 
@@ -39,7 +40,7 @@ class ClientInput(InputSchema):
     ogrn = Ogrn(load_default=None)
     legal_address = fields.String(load_default="")
     postal_address = fields.String(load_default="")
-    language = fields.String(load_default="ru", validate=one_of(["ru", "en"], N_("Unknown language: %(value)s")))
+    language = fields.String(load_default="ru", validate=one_of(languages, N_("Unknown language: %(value)s")))
     payment_terms_days = fields.Integer(load_default=10, validate=number_range(0, 365))
     credit_limit = KopecksField(load_default=0, data_key="credit_limit")
     account_manager_id = Id(load_default=None, allow_none=True)

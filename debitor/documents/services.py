@@ -39,6 +39,7 @@ from debitor.documents.words import amount_in_words
 from debitor.errors import DomainError
 from debitor.invoices.models import Invoice, InvoiceKind, InvoiceState
 from debitor.invoices.requisites import parties
+from debitor.languages import languages, supported
 from debitor.legal_names import short_legal_name
 from debitor.orgs.models import Organisation
 
@@ -46,7 +47,6 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 STATIC = (ROOT / "static").resolve()
 STATIC_URL = path2url(str(STATIC)).rstrip("/") + "/"
 ASSETS = ("css/pdf.css", "fonts/DejaVuSans.ttf", "fonts/DejaVuSans-Bold.ttf")
-LOCALES = ("ru", "en")
 QR_PLACEHOLDER = "debitor-qr:"  # + sha256 of the payload; replaced by the image just before rendering
 
 
@@ -216,8 +216,8 @@ def stored_version(source: Source) -> DocumentVersion:
 
 
 def _check_locale(locale: str) -> str:
-    if locale not in LOCALES:
-        raise ValueError(f"documents exist in {', '.join(LOCALES)}, not {locale!r}")
+    if not supported(locale):
+        raise ValueError(f"documents exist in {', '.join(languages())}, not {locale!r}")
     return locale
 
 

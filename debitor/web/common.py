@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from debitor.db import db
 from debitor.errors import DomainError
 from debitor.extensions import htmx
+from debitor.languages import supported
 from debitor.schemas import error_messages, parse_id
 
 bp = Blueprint("common", __name__)
@@ -103,7 +104,7 @@ def safe_next(default: str) -> str:
 @bp.post("/lang")
 def set_language():
     lang = request.form.get("lang")
-    if lang in ("ru", "en"):
+    if supported(lang):
         session["lang"] = lang
         if current_user.is_authenticated:
             current_user.locale = lang

@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from debitor.db import db
 from debitor.errors import DomainError
 from debitor.invoices.models import Invoice, InvoiceState
+from debitor.languages import default_language, supported
 
 
 def pdf_response(invoice: Invoice, kind: str, lang: str | None = None):
@@ -18,7 +19,7 @@ def pdf_response(invoice: Invoice, kind: str, lang: str | None = None):
 
     if invoice.state == InvoiceState.DRAFT:
         abort(404)
-    locale = lang if lang in ("ru", "en") else str(get_locale() or "ru")
+    locale = lang if supported(lang) else str(get_locale() or default_language())
     try:
         version = (invoice_document if kind == "invoice" else act_document)(invoice, locale)
     except DomainError:
