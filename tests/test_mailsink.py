@@ -18,6 +18,7 @@ def test_sink_stores_mail_and_staff_sees_it(app, tmp_path):
     try:
         msg = EmailMessage()
         msg["From"], msg["To"], msg["Subject"] = "a@x.test", "acc@client.test", "Сброс пароля"
+        msg["Date"] = "Wed, 02 Dec 2026 10:15:00 +0000"
         msg.set_content("Ссылка: http://example/reset")
         with smtplib.SMTP("127.0.0.1", port) as smtp:
             smtp.send_message(msg)
@@ -33,3 +34,6 @@ def test_sink_stores_mail_and_staff_sees_it(app, tmp_path):
     finally:
         app.config["MAIL_SINK_DIR"] = ""
     assert "Сброс пароля" in page and "acc@client.test" in page and "http://example/reset" in page
+    sink = page[page.index('id="sink"') :]
+    assert "02.12.2026" in sink and ">—<" not in sink  # issue 12, point 11: entries showed «—» for the date
+    assert "Почта для разработки" in page and "перехватчик почты что" not in page  # and the heading read badly
