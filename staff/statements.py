@@ -23,7 +23,7 @@ from debitor.payments.models import BankStatement, Payment, StatementState
 from debitor.payments.reconciliation import reconcile
 from debitor.schemas import error_messages
 from debitor.web.common import paginate, render
-from jobs.queues import enqueue_after_commit
+from debitor.work import later
 from staff.onec_export import PeriodInput
 from staff.views import bp
 
@@ -79,7 +79,7 @@ def statement_upload():
         statement = new_statement("upload", upload.filename, data, actor=current_user)
     except ImportRefused as err:
         return _upload_error(_(err.message) % err.params)
-    enqueue_after_commit(db.session, "jobs.tasks.import_statement", statement.id, job_id=f"statement-{statement.id}")
+    later("import_statement", statement.id, job_id=f"statement-{statement.id}")
     db.session.commit()
     flash(_("The statement is uploaded; it is being imported."), "info")
     return redirect(url_for("staff.statement", statement_id=statement.id), code=303)

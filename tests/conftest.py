@@ -157,7 +157,7 @@ def _isolation(request, app, smtp_server):
     ctx.push()
     smtp_server.clear()
     limiter.reset()
-    from jobs.queues import get_redis
+    from debitor.work import get_redis
 
     get_redis(app).flushdb()
     yield

@@ -80,8 +80,22 @@ def test_unapply_restores_both_sides_and_keeps_history():
     assert alloc.reversed_at is not None
     with pytest.raises(DomainError):
         unapply(alloc)
-    kinds = db.session.scalars(sa.select(Event.kind).where(Event.invoice_id == inv.id).order_by(Event.id)).all()
-    assert kinds == ["invoice_issued", "payment_applied", "payment_unapplied"]
+    events = db.session.scalars(sa.select(Event).where(Event.invoice_id == inv.id).order_by(Event.id)).all()
+    moves = [(e.kind, e.data.get("from_state"), e.data.get("to_state")) for e in events]
+    assert moves == [
+        ("invoice_issued", "draft", "issued"),
+        ("state_changed", "issued", "paid"),  # the invoice's own move, written by the transition
+        ("payment_applied", None, None),
+        ("state_changed", "paid", "issued"),
+        ("payment_unapplied", None, None),
+    ]
+    payment_moves = db.session.scalars(
+        sa.select(Event.data).where(Event.subject == "payment", Event.subject_id == p.id).order_by(Event.id)
+    ).all()
+    assert [(d["from_state"], d["to_state"]) for d in payment_moves] == [
+        ("unmatched", "applied"),
+        ("applied", "unmatched"),
+    ]
 
 
 def test_a_credit_note_is_never_paid():

@@ -33,9 +33,12 @@ CONTRACT_FLOW = StateMachine(
         ContractState.ACK_OVERDUE: {ContractState.ACKNOWLEDGED, ContractState.TERMINATED},
         ContractState.ACKNOWLEDGED: {ContractState.TERMINATED},
     },
+    initial=ContractState.DRAFT,
+    client_visible=(ContractState.AWAITING_ACK, ContractState.ACKNOWLEDGED, ContractState.TERMINATED),
 )
 
 
+@CONTRACT_FLOW.governs
 class Contract(IdMixin, CreatedMixin, db.Model):
     __tablename__ = "contracts"
     client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"), index=True)

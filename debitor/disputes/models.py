@@ -22,9 +22,12 @@ class DisputeState(enum.StrEnum):
 DISPUTE_FLOW = StateMachine(
     "dispute",
     {DisputeState.OPEN: {DisputeState.CREDITED, DisputeState.CORRECTED, DisputeState.REJECTED}},
+    initial=DisputeState.OPEN,
+    client_visible=(DisputeState.CREDITED, DisputeState.CORRECTED, DisputeState.REJECTED),
 )
 
 
+@DISPUTE_FLOW.governs
 class Dispute(IdMixin, db.Model):
     __tablename__ = "disputes"
     client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"), index=True)

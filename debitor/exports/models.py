@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from debitor.db import CreatedMixin, IdMixin, UTCDateTime, db, enum_column
+from debitor.states import StateMachine
 
 
 class ExportState(enum.StrEnum):
@@ -18,6 +19,17 @@ class ExportState(enum.StrEnum):
     FAILED = "failed"
 
 
+EXPORT_FLOW = StateMachine(
+    "export",
+    {
+        ExportState.QUEUED: {ExportState.RUNNING, ExportState.FAILED},
+        ExportState.RUNNING: {ExportState.RUNNING, ExportState.DONE, ExportState.FAILED},
+    },
+    initial=ExportState.QUEUED,
+)
+
+
+@EXPORT_FLOW.governs
 class Export(IdMixin, CreatedMixin, db.Model):
     __tablename__ = "exports"
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_users.id"), index=True)

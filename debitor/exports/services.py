@@ -28,6 +28,8 @@ from debitor.exports.models import Export, ExportState
 from debitor.invoices import export as files
 from debitor.invoices.queries import InvoiceTableQuery, TableQuery, export_select
 from debitor.money import format_count
+from debitor.states import transition
+from debitor.work import later, set_progress
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +43,6 @@ def progress_key(export_id: int) -> str:
 
 def request_export(query: TableQuery, fmt: str, *, on: date, rows: int, actor, locale: str) -> Export:
     """Queue an export of the whole filtered set (the job is enqueued when the caller commits)."""
-    from jobs.queues import enqueue_after_commit
-
     if fmt == "xlsx" and rows > XLSX_MAX_ROWS:
         raise DomainError(
             _l("%(num)s invoices do not fit on one Excel sheet (at most %(max)s rows): export them as CSV or "
@@ -59,7 +59,7 @@ def request_export(query: TableQuery, fmt: str, *, on: date, rows: int, actor, l
     )
     db.session.add(export)
     db.session.flush()
-    enqueue_after_commit(db.session, "jobs.tasks.export_invoices", export.id, job_id=f"export-{export.id}")
+    later("export_invoices", export.id, job_id=f"export-{export.id}")
     return export
 
 
@@ -82,20 +82,19 @@ def run(export_id: int) -> Export | None:
         log.exception("export %s failed", export_id)
         db.session.rollback()
         export = db.session.get(Export, export_id)
-        export.state, export.finished_at = ExportState.FAILED, utcnow()
-        export.error = f"{type(exc).__name__}: {exc}"[:1000]
+        export.finished_at, export.error = utcnow(), f"{type(exc).__name__}: {exc}"[:1000]
+        transition(export, ExportState.FAILED)
         db.session.commit()
         return export
     export.content, export.size, export.rows_written = content, len(content), written
-    export.state, export.finished_at, export.error = ExportState.DONE, utcnow(), ""
+    export.finished_at, export.error = utcnow(), ""
+    transition(export, ExportState.DONE, data={"rows": written})
     db.session.commit()
     return export
 
 
 def _write(export: Export, out) -> int:
     """Write the file to ``out``; returns the number of invoices in it."""
-    from jobs.queues import set_progress
-
     query = InvoiceTableQuery().load(export.params)
     rows = files.iter_rows(export_select(query, export.as_of))
     count = 0

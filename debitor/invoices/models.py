@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from debitor.db import KOPECKS, CreatedMixin, IdMixin, UTCDateTime, db, enum_column
-from debitor.states import StateMachine
+from debitor.states import Derived, StateMachine
 
 
 class InvoiceState(enum.StrEnum):
@@ -51,9 +51,17 @@ INVOICE_FLOW = StateMachine(
         InvoiceState.PARTIALLY_PAID: {InvoiceState.PAID, InvoiceState.ISSUED, InvoiceState.CANCELLED},
         InvoiceState.PAID: {InvoiceState.PARTIALLY_PAID, InvoiceState.ISSUED},
     },
+    initial=InvoiceState.DRAFT,
+)
+SETTLED_STATES = (*OPEN_STATES, InvoiceState.PAID)  # the states SETTLEMENT moves an invoice between
+# An issued invoice is paid when its payments cover the total, partly paid when some money is applied.
+SETTLEMENT = Derived(
+    lambda total, paid: [(paid >= total, InvoiceState.PAID), (paid > 0, InvoiceState.PARTIALLY_PAID)],
+    InvoiceState.ISSUED,
 )
 
 
+@INVOICE_FLOW.governs
 class Invoice(IdMixin, CreatedMixin, db.Model):
     __tablename__ = "invoices"
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))

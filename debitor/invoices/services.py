@@ -11,10 +11,18 @@ from flask_babel import lazy_gettext as _l
 from debitor.dates import today
 from debitor.db import db, insert_or_ignore, utcnow
 from debitor.errors import DomainError
-from debitor.invoices.models import INVOICE_FLOW, DocumentCounter, Invoice, InvoiceKind, InvoiceLine, InvoiceState
+from debitor.invoices.models import (
+    INVOICE_FLOW,
+    DocumentCounter,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceState,
+)
 from debitor.invoices.requisites import freeze
 from debitor.money import vat_included
 from debitor.orgs.services import vat_rate_on
+from debitor.states import transition
 from debitor.timeline.models import Visibility
 from debitor.timeline.services import record
 
@@ -97,14 +105,12 @@ def issue_invoice(invoice: Invoice, *, actor=None, on: date | None = None) -> In
     invoice.number_year = on.year
     invoice.number_seq = next_number(invoice.organisation_id, invoice.kind.value, on.year)
     invoice.issued_at = utcnow()
-    invoice.state = InvoiceState.ISSUED
     freeze(invoice)
-    db.session.flush()
-    record(
-        "invoice_issued",
+    transition(
+        invoice,
+        InvoiceState.ISSUED,
+        event="invoice_issued",
         actor=actor,
-        invoice=invoice,
-        client=invoice.client_id,
         visibility=Visibility.CLIENT,
         data={"number": invoice.number, "total": invoice.total_kopecks},
     )
@@ -112,21 +118,6 @@ def issue_invoice(invoice: Invoice, *, actor=None, on: date | None = None) -> In
 
     apply_credit(invoice, actor=actor)
     return invoice
-
-
-def settle_state(invoice: Invoice) -> None:
-    """Move an issued invoice between issued / partially paid / paid from its paid amount."""
-    if invoice.state not in (InvoiceState.ISSUED, InvoiceState.PARTIALLY_PAID, InvoiceState.PAID):
-        return
-    if invoice.paid_kopecks >= invoice.total_kopecks:
-        target = InvoiceState.PAID
-    elif invoice.paid_kopecks > 0:
-        target = InvoiceState.PARTIALLY_PAID
-    else:
-        target = InvoiceState.ISSUED
-    if target != invoice.state:
-        INVOICE_FLOW.check(invoice.state, target)
-        invoice.state = target
 
 
 def cancel_with_credit_note(invoice: Invoice, *, reason: str, actor=None, on: date | None = None) -> Invoice:
@@ -172,16 +163,17 @@ def cancel_with_credit_note(invoice: Invoice, *, reason: str, actor=None, on: da
     note.number_year = on.year
     note.number_seq = next_number(invoice.organisation_id, InvoiceKind.CREDIT_NOTE.value, on.year)
     note.issued_at = utcnow()
-    note.state = InvoiceState.ISSUED
     freeze(note)
-    invoice.state = InvoiceState.CANCELLED
-    db.session.flush()
     data = {"number": note.number, "corrects": invoice.number, "reason": reason, "total": note.total_kopecks}
-    record("credit_note_issued", actor=actor, invoice=note, visibility=Visibility.CLIENT, data=data)
-    record(
-        "invoice_cancelled",
+    transition(
+        note, InvoiceState.ISSUED, event="credit_note_issued", actor=actor, visibility=Visibility.CLIENT, data=data
+    )
+    transition(
+        invoice,
+        InvoiceState.CANCELLED,
+        event="invoice_cancelled",
         actor=actor,
-        invoice=invoice,
+        reason=reason,
         visibility=Visibility.CLIENT,
         data={"number": invoice.number, "reason": reason, "credit_note": note.number},
     )

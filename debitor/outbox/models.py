@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from debitor.db import CreatedMixin, IdMixin, UTCDateTime, db, enum_column
+from debitor.states import StateMachine
 
 # Where a one-time link goes in a message's bodies. The link itself is minted when the worker sends the
 # message, by the resolver its ``secret_link`` names: no stored copy, staff page or log ever holds it.
@@ -30,6 +31,12 @@ class OutboxState(enum.StrEnum):
     FAILED = "failed"  # gave up after MAIL_MAX_ATTEMPTS
 
 
+OUTBOX_FLOW = StateMachine(
+    "outbox", {OutboxState.PENDING: {OutboxState.SENT, OutboxState.FAILED}}, initial=OutboxState.PENDING
+)
+
+
+@OUTBOX_FLOW.governs
 class OutboxMessage(IdMixin, CreatedMixin, db.Model):
     __tablename__ = "outbox_messages"
     kind: Mapped[str] = mapped_column(sa.String(30), default="email")

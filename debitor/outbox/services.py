@@ -21,6 +21,7 @@ from flask import current_app
 
 from debitor.db import db, utcnow
 from debitor.outbox.models import SECRET_LINK, OutboxMessage, OutboxState
+from debitor.states import transition
 
 log = logging.getLogger(__name__)
 PENDING_KEY = "debitor_outbox_pending"
@@ -132,8 +133,6 @@ def deliver(message_id: int) -> str:
 
     The row is locked (FOR UPDATE on PostgreSQL) for the duration, so two workers cannot both send it.
     """
-    from debitor.timeline.services import record
-
     msg = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update())
     if msg is None:
         return "missing"
@@ -144,36 +143,29 @@ def deliver(message_id: int) -> str:
     try:
         smtp_send(build_message(msg))
     except LinkWithdrawn:
-        msg.state, msg.last_error = OutboxState.FAILED, LINK_WITHDRAWN
+        msg.last_error = LINK_WITHDRAWN
+        transition(msg, OutboxState.FAILED, event="email_failed", invoice=msg.invoice_id, data=_about(msg))
         db.session.commit()
         return msg.state.value
     except (OSError, smtplib.SMTPException) as exc:
         msg.last_error = f"{type(exc).__name__}: {exc}"[:2000]
         if msg.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
-            msg.state = OutboxState.FAILED
-            record(
-                "email_failed",
-                client=msg.client_id,
-                invoice=msg.invoice_id,
-                data={"subject": msg.subject, "to": msg.recipients, "error": msg.last_error},
-            )
+            transition(msg, OutboxState.FAILED, event="email_failed", invoice=msg.invoice_id, data=_about(msg))
         else:
             msg.next_attempt_at = utcnow() + timedelta(seconds=30 * 2 ** (msg.attempts - 1))
         db.session.commit()
         log.warning("outbox %s: attempt %s failed: %s", msg.id, msg.attempts, msg.last_error)
         return msg.state.value
-    msg.state = OutboxState.SENT
     msg.sent_at = utcnow()
     msg.last_error = ""
-    if msg.client_id or msg.invoice_id:
-        record(
-            "email_sent",
-            client=msg.client_id,
-            invoice=msg.invoice_id,
-            data={"subject": msg.subject, "to": msg.recipients},
-        )
+    transition(msg, OutboxState.SENT, event="email_sent", invoice=msg.invoice_id, data=_about(msg))
     db.session.commit()
     return msg.state.value
+
+
+def _about(msg: OutboxMessage) -> dict:
+    about = {"subject": msg.subject, "to": msg.recipients}
+    return {**about, "error": msg.last_error} if msg.last_error else about
 
 
 def due_message_ids(limit: int = 500) -> list[int]:

@@ -194,13 +194,13 @@ def _progress_key(statement_id: int) -> str:
 
 
 def set_progress(statement_id: int, **values) -> None:
-    from jobs.queues import set_progress as publish
+    from debitor.work import set_progress as publish
 
     publish(_progress_key(statement_id), **values)
 
 
 def get_progress(statement_id: int) -> dict[str, int]:
-    from jobs.queues import get_progress as read
+    from debitor.work import get_progress as read
 
     return read(_progress_key(statement_id))
 

@@ -10,12 +10,25 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from debitor.db import KOPECKS, CreatedMixin, IdMixin, UTCDateTime, db, enum_column
+from debitor.states import Derived, StateMachine
 
 
 class PaymentState(enum.StrEnum):
     UNMATCHED = "unmatched"
     PARTIALLY_APPLIED = "partially_applied"
     APPLIED = "applied"
+
+
+_PAYMENT_STATES = set(PaymentState)
+PAYMENT_FLOW = StateMachine("payment", {s: _PAYMENT_STATES - {s} for s in PaymentState}, initial=PaymentState.UNMATCHED)
+# Unmatched, partly or wholly dealt with: applied to invoices, or (incoming money) paid back.
+SETTLEMENT = Derived(
+    lambda amount, settled: [
+        (settled == 0, PaymentState.UNMATCHED),
+        (settled < amount, PaymentState.PARTIALLY_APPLIED),
+    ],
+    PaymentState.APPLIED,
+)
 
 
 class Direction(enum.StrEnum):
@@ -38,6 +51,18 @@ class StatementState(enum.StrEnum):
     FAILED = "failed"
 
 
+# A running row moves to running again when a new run takes over from a worker that died (jobs.rows.claim).
+STATEMENT_FLOW = StateMachine(
+    "statement",
+    {
+        StatementState.QUEUED: {StatementState.RUNNING, StatementState.FAILED},
+        StatementState.RUNNING: {StatementState.RUNNING, StatementState.DONE, StatementState.FAILED},
+    },
+    initial=StatementState.QUEUED,
+)
+
+
+@STATEMENT_FLOW.governs
 class BankStatement(IdMixin, CreatedMixin, db.Model):
     """One bank statement file brought in (uploaded, picked up from the exchange folder or given to the
     CLI) and what its import did. The file's bytes live in ``statement_files`` until it is imported."""
@@ -80,6 +105,7 @@ class StatementFile(IdMixin, db.Model):
     data: Mapped[bytes] = mapped_column(sa.LargeBinary)
 
 
+@PAYMENT_FLOW.governs
 class Payment(IdMixin, CreatedMixin, db.Model):
     __tablename__ = "payments"
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))

@@ -8,24 +8,40 @@ from flask_babel import lazy_gettext as _l
 from debitor.clients.models import ClientInn
 from debitor.db import db, in_values, utcnow
 from debitor.errors import DomainError
-from debitor.invoices.models import OPEN_STATES, Invoice
-from debitor.invoices.services import settle_state
+from debitor.invoices.models import OPEN_STATES, SETTLED_STATES, Invoice
+from debitor.invoices.models import SETTLEMENT as INVOICE_SETTLEMENT
 from debitor.payments.bulk import insert_rows, update_rows
-from debitor.payments.models import Direction, Payment, PaymentAllocation, PaymentRefund, PaymentState
+from debitor.payments.models import SETTLEMENT, Direction, Payment, PaymentAllocation, PaymentRefund, PaymentState
+from debitor.states import settle, transition_rows
 from debitor.timeline.models import Event, Visibility
 from debitor.timeline.services import record
 
 
 def state_for(amount: int, applied: int, refunded: int = 0) -> PaymentState:
     """Unmatched, partly or wholly dealt with: applied to invoices, or (incoming money) paid back."""
-    settled = applied + refunded
-    if settled == 0:
-        return PaymentState.UNMATCHED
-    return PaymentState.PARTIALLY_APPLIED if settled < amount else PaymentState.APPLIED
+    return SETTLEMENT.of(amount=amount, settled=applied + refunded)
 
 
-def _payment_state(payment: Payment) -> None:
-    payment.state = state_for(payment.amount_kopecks, payment.applied_kopecks, payment.refunded_kopecks)
+def _payment_state(payment: Payment, actor=None) -> None:
+    settle(
+        payment,
+        SETTLEMENT,
+        actor=actor,
+        amount=payment.amount_kopecks,
+        settled=payment.applied_kopecks + payment.refunded_kopecks,
+    )
+
+
+def settle_state(invoice: Invoice, *, actor=None) -> None:
+    """Move an issued invoice between issued / partially paid / paid from its paid amount."""
+    if invoice.state in SETTLED_STATES:
+        settle(invoice, INVOICE_SETTLEMENT, actor=actor, total=invoice.total_kopecks, paid=invoice.paid_kopecks)
+
+
+def settle_payments(ids: list[int], *, actor=None) -> list[int]:
+    """Move the payments ``ids`` to the state their applied and refunded amounts give (bulk ``_payment_state``)."""
+    figures = {"amount": Payment.amount_kopecks, "settled": Payment.applied_kopecks + Payment.refunded_kopecks}
+    return transition_rows(Payment, [in_values(Payment.id, ids)], SETTLEMENT, figures=figures, actor=actor)
 
 
 def same_group(payment: Payment, invoice: Invoice) -> bool:
@@ -71,8 +87,8 @@ def apply_payment(
     payment.applied_kopecks += amount
     invoice.paid_kopecks += amount
     invoice.paid_on = payment.received_on if invoice.paid_kopecks >= invoice.total_kopecks else None
-    settle_state(invoice)
-    _payment_state(payment)
+    settle_state(invoice, actor=actor)
+    _payment_state(payment, actor)
     db.session.flush()
     record(
         "payment_applied",
@@ -93,8 +109,8 @@ def unapply(allocation: PaymentAllocation, *, actor=None) -> None:
     payment.applied_kopecks -= allocation.amount_kopecks
     invoice.paid_kopecks -= allocation.amount_kopecks
     invoice.paid_on = None
-    settle_state(invoice)
-    _payment_state(payment)
+    settle_state(invoice, actor=actor)
+    _payment_state(payment, actor)
     db.session.flush()
     record(
         "payment_unapplied",
@@ -189,11 +205,10 @@ def link_refunds(refund_ids: list[int]) -> int:
         return 0
     insert_rows(PaymentRefund.__table__, links)
     updates = [
-        {"id": b["id"], "applied_kopecks": b["applied"], "refunded_kopecks": b["refunded"],
-         "state": state_for(b["amount"], b["applied"], b["refunded"])}
-        for b in changed.values()
-    ]  # fmt: skip
+        {"id": b["id"], "applied_kopecks": b["applied"], "refunded_kopecks": b["refunded"]} for b in changed.values()
+    ]
     update_rows(Payment.__table__, updates)
+    settle_payments(list(changed))
     insert_rows(Event.__table__, events)
     db.session.expire_all()  # payments loaded in the session now show the matched amounts
     return sum(link["amount_kopecks"] for link in links)
@@ -214,8 +229,8 @@ def unlink_refund(link: PaymentRefund, *, actor=None) -> None:
     link.reversed_at = utcnow()
     payment.refunded_kopecks -= link.amount_kopecks
     refund.applied_kopecks -= link.amount_kopecks
-    _payment_state(payment)
-    _payment_state(refund)
+    _payment_state(payment, actor)
+    _payment_state(refund, actor)
     db.session.flush()
     record(
         "payment_refund_unlinked",

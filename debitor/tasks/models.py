@@ -26,10 +26,12 @@ TASK_FLOW = StateMachine(
         TaskState.OPEN: {TaskState.IN_PROGRESS, TaskState.DONE, TaskState.CANCELLED},
         TaskState.IN_PROGRESS: {TaskState.OPEN, TaskState.DONE, TaskState.CANCELLED},
     },
+    initial=TaskState.OPEN,
 )
 ACTIVE_TASK_STATES = (TaskState.OPEN, TaskState.IN_PROGRESS)
 
 
+@TASK_FLOW.governs
 class Task(IdMixin, CreatedMixin, db.Model):
     __tablename__ = "tasks"
     kind: Mapped[str] = mapped_column(sa.String(40))  # e.g. contract_ack_overdue, broken_promise, dispute

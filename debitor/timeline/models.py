@@ -1,4 +1,5 @@
-"""The append-only event timeline of clients, contracts, invoices and payments."""
+"""The append-only event timeline: what happened to clients, contracts, invoices, payments and every other
+aggregate whose state moved (``subject``)."""
 
 from __future__ import annotations
 
@@ -28,10 +29,14 @@ class Event(IdMixin, db.Model):
     invoice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invoices.id"))
     payment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("payments.id"))
     dispute_id: Mapped[int | None] = mapped_column(sa.ForeignKey("disputes.id"))
+    # the aggregate a state move concerns, for every kind of aggregate (debitor.states): "invoice", "task"…
+    subject: Mapped[str | None] = mapped_column(sa.String(20))
+    subject_id: Mapped[int | None] = mapped_column(sa.BigInteger)
     data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     __table_args__ = (
         sa.Index("ix_events_client", "client_id", "occurred_at"),
         sa.Index("ix_events_invoice", "invoice_id", "occurred_at"),
         sa.Index("ix_events_contract", "contract_id", "occurred_at"),
         sa.Index("ix_events_payment", "payment_id", "occurred_at"),
+        sa.Index("ix_events_subject", "subject", "subject_id", "occurred_at"),
     )

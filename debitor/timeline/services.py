@@ -9,13 +9,23 @@ from debitor.timeline.models import Event, Visibility
 
 
 def record(
-    kind: str, *, actor=None, visibility: Visibility = Visibility.STAFF, data: dict | None = None, **refs
+    kind: str,
+    *,
+    actor=None,
+    visibility: Visibility = Visibility.STAFF,
+    data: dict | None = None,
+    subject: str | None = None,
+    subject_id: int | None = None,
+    **refs,
 ) -> Event:
     """Add an event; ``actor`` is a StaffUser, a PortalUser or None (the system).
 
-    ``refs`` are the objects it concerns: client, contract, invoice, payment, dispute (objects or ids).
+    ``refs`` are the objects it concerns: client, contract, invoice, payment, dispute (objects or ids);
+    ``subject`` and ``subject_id`` the aggregate whose state moved (``debitor.states.transition``).
     """
-    event = Event(kind=kind, visibility=visibility, data=data or {}, occurred_at=utcnow())
+    event = Event(
+        kind=kind, visibility=visibility, data=data or {}, occurred_at=utcnow(), subject=subject, subject_id=subject_id
+    )
     if actor is not None:
         if actor.kind == "staff":
             event.actor_staff_id = actor.id
@@ -38,10 +48,8 @@ def record(
 
 
 def _client_of(kind: str, ident: int) -> int | None:
-    from debitor.models import Contract, Invoice, Payment
-
-    model = {"invoice": Invoice, "contract": Contract, "payment": Payment}[kind]
-    return db.session.scalar(sa.select(model.client_id).where(model.id == ident))
+    table = sa.table(f"{kind}s", sa.column("id"), sa.column("client_id"))  # invoices, contracts, payments
+    return db.session.scalar(sa.select(table.c.client_id).where(table.c.id == ident))
 
 
 def timeline(

@@ -111,7 +111,22 @@ EVENT_LABELS = {
     "invoice_draft_changed": _l("Draft changed"),
     "invoice_cancelled": _l("Invoice cancelled"),
     "payment_received": _l("Payment received"),
+    "state_changed": _l("Status changed"),
 }
+
+
+def state_label(subject: str | None, value: str | None) -> str:
+    """What a state is called in the UI, for the aggregate an event moved (``debitor.states``)."""
+    from debitor.states import FLOWS
+
+    flow = FLOWS.get(subject or "")
+    if flow is None or value is None:
+        return value or ""
+    try:
+        return str(LABELS[flow.states(value)])
+    except (KeyError, ValueError):
+        return value
+
 
 STATE_BADGES = ByKind(
     [
