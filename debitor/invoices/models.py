@@ -168,6 +168,16 @@ class Invoice(IdMixin, CreatedMixin, db.Model):
         return max((today - self.due_on).days, 0)
 
 
+def settlement_figures(invoice: Invoice) -> dict[str, int]:
+    """What ``SETTLEMENT`` reads of one invoice (``settlement_columns`` is the same for SQL)."""
+    return {"total": invoice.total_kopecks, "paid": invoice.paid_kopecks}
+
+
+def settlement_columns() -> dict[str, sa.ColumnElement]:
+    """``settlement_figures`` as columns, for ``transition_rows`` over many invoices."""
+    return {"total": Invoice.total_kopecks, "paid": Invoice.paid_kopecks}
+
+
 class RequisiteSet(IdMixin, CreatedMixin, db.Model):
     """One combination of supplier, bank account, buyer and contract requisites that invoices were issued
     with; stored once however many invoices share it (``debitor.invoices.requisites``)."""

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from debitor.clients.models import ClientInn
 from debitor.db import db, in_values, utcnow
 from debitor.errors import DomainError
-from debitor.invoices.models import OPEN_STATES, SETTLED_STATES, Invoice
+from debitor.invoices.models import OPEN_STATES, SETTLED_STATES, Invoice, settlement_figures
 from debitor.invoices.models import SETTLEMENT as INVOICE_SETTLEMENT
 from debitor.payments.bulk import insert_rows, update_rows
 from debitor.payments.models import SETTLEMENT, Direction, Payment, PaymentAllocation, PaymentRefund, PaymentState
@@ -35,7 +35,7 @@ def _payment_state(payment: Payment, actor=None) -> None:
 def settle_state(invoice: Invoice, *, actor=None) -> None:
     """Move an issued invoice between issued / partially paid / paid from its paid amount."""
     if invoice.state in SETTLED_STATES:
-        settle(invoice, INVOICE_SETTLEMENT, actor=actor, total=invoice.total_kopecks, paid=invoice.paid_kopecks)
+        settle(invoice, INVOICE_SETTLEMENT, actor=actor, **settlement_figures(invoice))
 
 
 def settle_payments(ids: list[int], *, actor=None) -> list[int]:
