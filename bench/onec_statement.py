@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from stdnum.ru.inn import calc_personal_check_digits  # noqa: E402
 
 from debitor.identifiers import inn_check_digit, settlement_account_with_key  # noqa: E402 - needs ROOT on sys.path
-from debitor.onec.parser import AccountSection, Document, Header  # noqa: E402
+from debitor.onec.statement import AccountSection, Document, Header  # noqa: E402
 from debitor.onec.writer import write_statement  # noqa: E402
 
 PERIOD_FROM = date(2026, 1, 1)

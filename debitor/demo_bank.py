@@ -19,7 +19,7 @@ from debitor.dates import today
 from debitor.db import db
 from debitor.identifiers import inn_check_digit
 from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind
-from debitor.onec.parser import AccountSection, Document, Header
+from debitor.onec.statement import AccountSection, Document, Header
 from debitor.onec.writer import statement_bytes
 from debitor.orgs.models import Organisation
 

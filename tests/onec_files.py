@@ -146,7 +146,7 @@ class Refused:
 
     data: bytes
     line_text: str  # the line the error names (its last occurrence is looked up when ``nth`` is 0)
-    message: str  # the parser's message constant's name
+    message: str  # the name of its message constant in debitor.onec.errors
     key: str | None
     nth: int = 1
 
@@ -204,7 +204,7 @@ def both_accounts_statement(amount_kopecks: int = 100_000_00, *, listings: int =
     """One statement of both accounts (a section each) with the transfer from the first to the second
     listed ``listings`` times (a bank may list it under each account), and ``other`` kopecks from a client
     to the first account."""
-    from debitor.onec.parser import AccountSection, Document, Header
+    from debitor.onec.statement import AccountSection, Document, Header
     from debitor.onec.writer import statement_bytes as write
 
     day = date(2026, 3, 2)

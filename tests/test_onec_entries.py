@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from debitor.auth.models import Role
 from debitor.db import db
-from debitor.onec import parser as onec
+from debitor.onec import errors
 from debitor.payments.models import BankStatement, Payment, StatementFile, StatementState
 from tests import factories as f
 from tests.conftest import csrf_token, post_form, run_jobs
@@ -114,7 +114,7 @@ def test_a_statement_no_bank_writes_is_refused_naming_the_line(via, entry, name)
     got = via(entry, bad.data)
     assert_failed_leaving_nothing(got, entry)
     error = got.statement.error
-    assert (error["message"], error["line"], error["key"]) == (getattr(onec, bad.message), bad.line, bad.key)
+    assert (error["message"], error["line"], error["key"]) == (getattr(errors, bad.message), bad.line, bad.key)
     if entry == "folder":
         assert f"Line {bad.line}" in got.folder_error  # the error beside the file names the line
 

@@ -18,17 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from debitor.onec import parser as onec
-from debitor.onec.parser import (
-    E_ENCODING,
-    AccountSection,
-    Document,
-    Header,
-    StatementError,
-    StatementReader,
-    StatementWarning,
-    parse,
-)
+from debitor.onec import blocks, errors, fields, parser
+from debitor.onec.errors import E_ENCODING, StatementError, StatementWarning
+from debitor.onec.parser import StatementReader, parse
+from debitor.onec.statement import AccountSection, Document, Header
 from debitor.onec.writer import statement_bytes, write_statement
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "onec"  # copies of ../shared/fixtures/onec
@@ -55,7 +48,7 @@ def slow_path_only():
     with (
         mock.patch.object(StatementReader, "_flat", lambda self, block, base: None),
         mock.patch.object(StatementReader, "_accept", lambda self, f: False),
-        mock.patch.object(onec, "_KNOWN", frozenset()),
+        mock.patch.object(parser, "KNOWN", frozenset()),
     ):
         yield
 
@@ -244,7 +237,7 @@ def test_condo_utf8_that_says_windows():
     assert st_.encoding == "utf-8"
     assert st_.finished is True
     (warning,) = st_.warnings
-    assert (warning.message, warning.line, warning.key) == (onec.W_ENCODING, 3, "Кодировка")
+    assert (warning.message, warning.line, warning.key) == (errors.W_ENCODING, 3, "Кодировка")
     assert str(warning) == "Line 3: the file says Кодировка=Windows, but its bytes are utf-8."
     assert st_.header.accounts == ["40702810801500116391"]
     assert st_.sections[0].opening_kopecks == 830000
@@ -316,7 +309,7 @@ def test_cp866_file():
     assert dos.sections == windows.sections
     lying = parse(text.encode("cp866"))  # still says Windows
     assert lying.documents == windows.documents
-    assert [(w.message, w.line, w.params["declared"]) for w in lying.warnings] == [(onec.W_ENCODING, 3, "Windows")]
+    assert [(w.message, w.line, w.params["declared"]) for w in lying.warnings] == [(errors.W_ENCODING, 3, "Windows")]
 
 
 def test_lower_case_encoding_values():
@@ -363,12 +356,12 @@ def test_missing_end_of_file_is_a_warning():
     st_ = parse(build(simple(doc_lines("1"), doc_lines("2"), end=False)))
     assert len(st_.documents) == 2
     assert st_.finished is False
-    assert [w.message for w in st_.warnings] == [onec.W_NO_FILE_END]
+    assert [w.message for w in st_.warnings] == [errors.W_NO_FILE_END]
 
 
 def test_a_header_only_file():
     st_ = parse(build(HEADER))
-    assert (st_.documents, st_.finished, [w.message for w in st_.warnings]) == ([], False, [onec.W_NO_FILE_END])
+    assert (st_.documents, st_.finished, [w.message for w in st_.warnings]) == ([], False, [errors.W_NO_FILE_END])
     assert st_.header.created_on == date(2026, 1, 6)
 
 
@@ -386,7 +379,7 @@ def test_a_utf8_last_line_in_a_cp1251_file():
     st_ = parse(mixed)
     assert st_.finished is True
     assert len(st_.documents) == 13
-    assert [(w.message, w.line) for w in st_.warnings] == [(onec.W_UTF8_LINE, 423)]
+    assert [(w.message, w.line) for w in st_.warnings] == [(errors.W_UTF8_LINE, 423)]
     assert str(st_.warnings[0]) == "Line 423 is UTF-8 inside a cp1251 file; it was read as UTF-8."
 
 
@@ -397,7 +390,7 @@ def test_a_utf8_line_with_a_byte_cp1251_lacks():
     utf8 = "Плательщик1=ИП Иванов\r\n".encode()  # И is D0 98 in UTF-8, 0x98 is not cp1251
     st_ = parse(data.replace(name.encode("cp1251"), utf8))
     assert st_.documents[0].payer_name == "ИП Иванов"
-    assert [(w.message, w.line) for w in st_.warnings] == [(onec.W_UTF8_LINE, lines.index(name.strip()) + 1)]
+    assert [(w.message, w.line) for w in st_.warnings] == [(errors.W_UTF8_LINE, lines.index(name.strip()) + 1)]
 
 
 def test_utf8_lines_deep_in_a_big_file():
@@ -417,7 +410,7 @@ def test_utf8_lines_deep_in_a_big_file():
     )
     st_ = parse(data)
     assert len(st_.documents) == 1500
-    assert [(w.message, w.line) for w in st_.warnings] == [(onec.W_UTF8_LINE, a + 1), (onec.W_UTF8_LINE, b + 1)]
+    assert [(w.message, w.line) for w in st_.warnings] == [(errors.W_UTF8_LINE, a + 1), (errors.W_UTF8_LINE, b + 1)]
     assert st_.documents[1200].payer_name == "ИП «Ромашка»"
     assert st_.documents[1300].payer_name == "ООО «Ромашка»"
     with slow_path_only():
@@ -428,9 +421,9 @@ def test_text_and_bytes_after_end_of_file_are_ignored():
     lines = simple(doc_lines())
     st_ = parse(build(lines) + b"\r\n\x1a")  # a DOS end-of-file mark
     assert st_.finished and len(st_.documents) == 1
-    assert [(w.message, w.line) for w in st_.warnings] == [(onec.W_AFTER_END, len(lines) + 2)]
+    assert [(w.message, w.line) for w in st_.warnings] == [(errors.W_AFTER_END, len(lines) + 2)]
     st_ = parse(build([*lines, "", "что-то ещё"]))
-    assert [(w.message, w.line) for w in st_.warnings] == [(onec.W_AFTER_END, len(lines) + 2)]
+    assert [(w.message, w.line) for w in st_.warnings] == [(errors.W_AFTER_END, len(lines) + 2)]
 
 
 def test_key_value_lines_outside_sections_are_ignored_with_a_warning():
@@ -438,7 +431,7 @@ def test_key_value_lines_outside_sections_are_ignored_with_a_warning():
     st_ = parse(build(lines))
     assert len(st_.documents) == 2
     assert [(w.message, w.line, w.key) for w in st_.warnings] == [
-        (onec.W_OUTSIDE, lines.index("Лишнее=1") + 1, "Лишнее")
+        (errors.W_OUTSIDE, lines.index("Лишнее=1") + 1, "Лишнее")
     ]
 
 
@@ -463,7 +456,7 @@ def test_values_and_names():
 def test_amounts_need_ascii_digits():
     for amount in ("١٠٠", "١٠٠.٠٠", "²"):
         err = error_of(build(simple(doc_lines(amount=amount)), encoding="utf-8"))
-        assert (err.message, err.key) == (onec.E_AMOUNT, "Сумма")
+        assert (err.message, err.key) == (errors.E_AMOUNT, "Сумма")
 
 
 def test_reader_streams_and_counts_lines():
@@ -520,19 +513,19 @@ def line_of(lines: list[str], text: str) -> int:
 @pytest.mark.parametrize(
     ("change", "message", "key"),
     [
-        (("Сумма=1000.00", None), onec.E_MISSING, "Сумма"),
-        (("Дата=05.01.2026", None), onec.E_MISSING, "Дата"),
-        (("Сумма=1000.00", "Сумма="), onec.E_EMPTY_VALUE, "Сумма"),
-        (("Дата=05.01.2026", "Дата=32.13.2026"), onec.E_DATE, "Дата"),
-        (("Дата=05.01.2026", "Дата=5.1.2026"), onec.E_DATE, "Дата"),
-        (("ДатаПоступило=05.01.2026", "ДатаПоступило=31.02.2026"), onec.E_DATE, "ДатаПоступило"),
-        (("Сумма=1000.00", "Сумма=12,50"), onec.E_AMOUNT, "Сумма"),
-        (("Сумма=1000.00", "Сумма=abc"), onec.E_AMOUNT, "Сумма"),
-        (("Сумма=1000.00", "Сумма=1.005"), onec.E_AMOUNT, "Сумма"),
-        (("Сумма=1000.00", "Сумма=700."), onec.E_AMOUNT, "Сумма"),
-        (("Сумма=1000.00", "Сумма=-5.00"), onec.E_NEGATIVE, "Сумма"),
-        (("Сумма=1000.00", "Сумма 1000.00"), onec.E_NOT_KEY_VALUE, None),
-        (("Сумма=1000.00", "=1000.00"), onec.E_NO_KEY, None),
+        (("Сумма=1000.00", None), errors.E_MISSING, "Сумма"),
+        (("Дата=05.01.2026", None), errors.E_MISSING, "Дата"),
+        (("Сумма=1000.00", "Сумма="), errors.E_EMPTY_VALUE, "Сумма"),
+        (("Дата=05.01.2026", "Дата=32.13.2026"), errors.E_DATE, "Дата"),
+        (("Дата=05.01.2026", "Дата=5.1.2026"), errors.E_DATE, "Дата"),
+        (("ДатаПоступило=05.01.2026", "ДатаПоступило=31.02.2026"), errors.E_DATE, "ДатаПоступило"),
+        (("Сумма=1000.00", "Сумма=12,50"), errors.E_AMOUNT, "Сумма"),
+        (("Сумма=1000.00", "Сумма=abc"), errors.E_AMOUNT, "Сумма"),
+        (("Сумма=1000.00", "Сумма=1.005"), errors.E_AMOUNT, "Сумма"),
+        (("Сумма=1000.00", "Сумма=700."), errors.E_AMOUNT, "Сумма"),
+        (("Сумма=1000.00", "Сумма=-5.00"), errors.E_NEGATIVE, "Сумма"),
+        (("Сумма=1000.00", "Сумма 1000.00"), errors.E_NOT_KEY_VALUE, None),
+        (("Сумма=1000.00", "=1000.00"), errors.E_NO_KEY, None),
     ],
 )
 def test_bad_documents_name_the_line_and_the_key(change, message, key):
@@ -543,7 +536,7 @@ def test_bad_documents_name_the_line_and_the_key(change, message, key):
     err = error_of(build(lines))
     start = len(HEADER) + len(doc_lines("0")) + 1  # the second document's СекцияДокумент
     expected_line = start if new is None else line_of(lines, new)
-    if message == onec.E_MISSING:
+    if message == errors.E_MISSING:
         expected_line = start
     assert (err.message, err.line, err.key) == (message, expected_line, key)
     assert f"Line {expected_line}" in str(err)
@@ -554,9 +547,9 @@ def test_bad_documents_name_the_line_and_the_key(change, message, key):
 @pytest.mark.parametrize(
     ("bad", "message", "key"),
     [
-        ("Сумма=1 000.00", onec.E_AMOUNT, "Сумма"),
-        ("Дата=31.02.2026", onec.E_DATE, "Дата"),
-        ("ДатаСписано=2026-01-05", onec.E_DATE, "ДатаСписано"),
+        ("Сумма=1 000.00", errors.E_AMOUNT, "Сумма"),
+        ("Дата=31.02.2026", errors.E_DATE, "Дата"),
+        ("ДатаСписано=2026-01-05", errors.E_DATE, "ДатаСписано"),
     ],
 )
 @pytest.mark.parametrize("tiers", ["fast", "slow"])
@@ -576,13 +569,13 @@ def test_bad_values_deep_in_a_big_file(bad, message, key, tiers):
 @pytest.mark.parametrize(
     ("insert", "message", "key"),
     [
-        ("Сумма 5", onec.E_NOT_KEY_VALUE, None),
-        ("ПолучательКонецДокумента", onec.E_NOT_KEY_VALUE, None),  # ends like the marker, is not one
+        ("Сумма 5", errors.E_NOT_KEY_VALUE, None),
+        ("ПолучательКонецДокумента", errors.E_NOT_KEY_VALUE, None),  # ends like the marker, is not one
         ("", None, None),  # a blank line: fine
-        ("СекцияДокумент=Платежное поручение", onec.E_DOCUMENT_NOT_CLOSED, "СекцияДокумент"),
-        ("КонецФайла", onec.E_DOCUMENT_NOT_CLOSED, "КонецФайла"),
-        ("СекцияРасчСчет", onec.E_DOCUMENT_NOT_CLOSED, "СекцияРасчСчет"),
-        ("КонецРасчСчет", onec.E_DOCUMENT_NOT_CLOSED, "КонецРасчСчет"),
+        ("СекцияДокумент=Платежное поручение", errors.E_DOCUMENT_NOT_CLOSED, "СекцияДокумент"),
+        ("КонецФайла", errors.E_DOCUMENT_NOT_CLOSED, "КонецФайла"),
+        ("СекцияРасчСчет", errors.E_DOCUMENT_NOT_CLOSED, "СекцияРасчСчет"),
+        ("КонецРасчСчет", errors.E_DOCUMENT_NOT_CLOSED, "КонецРасчСчет"),
     ],
 )
 def test_structure_errors_deep_in_a_big_file(insert, message, key, tiers):
@@ -596,7 +589,7 @@ def test_structure_errors_deep_in_a_big_file(insert, message, key, tiers):
         err = error_of(build(lines))
     offset = len(HEADER) + sum(len(d) for d in docs[:1400])
     assert (err.message, err.line, err.key) == (message, offset + 6, key)
-    if message == onec.E_DOCUMENT_NOT_CLOSED:
+    if message == errors.E_DOCUMENT_NOT_CLOSED:
         assert err.params["start"] == offset + 1
 
 
@@ -609,33 +602,33 @@ def test_a_lone_cr_deep_in_a_crlf_file(tiers):
     data = build(lines).replace("Номер=1200\r\nQ\r\n".encode("cp1251"), "Номер=1200\rQ\n".encode("cp1251"))
     with slow_path_only() if tiers == "slow" else nullcontext():
         err = error_of(data)
-    assert (err.message, err.line, err.params["text"]) == (onec.E_NOT_KEY_VALUE, line_of(lines, "Q"), "Q")
+    assert (err.message, err.line, err.params["text"]) == (errors.E_NOT_KEY_VALUE, line_of(lines, "Q"), "Q")
 
 
 def test_sections_not_closed():
     account = ["СекцияРасчСчет", "РасчСчет=40702810900000000001", "НачальныйОстаток=1.00"]
     lines = simple(account, doc_lines())
     err = error_of(build(lines))
-    assert (err.message, err.line, err.key) == (onec.E_ACCOUNT_NOT_CLOSED, len(HEADER) + 4, "СекцияДокумент")
+    assert (err.message, err.line, err.key) == (errors.E_ACCOUNT_NOT_CLOSED, len(HEADER) + 4, "СекцияДокумент")
     assert err.params["start"] == len(HEADER) + 1
     err = error_of(build(simple(account, end=False)))
-    assert (err.message, err.line) == (onec.E_EOF_IN_ACCOUNT, len(HEADER) + 1)
+    assert (err.message, err.line) == (errors.E_EOF_IN_ACCOUNT, len(HEADER) + 1)
     err = error_of(build(simple(["КонецДокумента"])))
-    assert (err.message, err.line, err.key) == (onec.E_UNEXPECTED_END, len(HEADER) + 1, "КонецДокумента")
+    assert (err.message, err.line, err.key) == (errors.E_UNEXPECTED_END, len(HEADER) + 1, "КонецДокумента")
     err = error_of(build(simple(["КонецРасчСчет"])))
-    assert (err.message, err.key) == (onec.E_UNEXPECTED_END, "КонецРасчСчет")
+    assert (err.message, err.key) == (errors.E_UNEXPECTED_END, "КонецРасчСчет")
 
 
 def test_bad_header_and_account_values():
     lines = [x.replace("ДатаСоздания=06.01.2026", "ДатаСоздания=06/01/2026") for x in simple(doc_lines())]
     err = error_of(build(lines))
-    assert (err.message, err.line, err.key) == (onec.E_DATE, 6, "ДатаСоздания")
+    assert (err.message, err.line, err.key) == (errors.E_DATE, 6, "ДатаСоздания")
     lines = [x.replace("ВремяСоздания=09:15:00", "ВремяСоздания=25:00:00") for x in simple(doc_lines())]
     err = error_of(build(lines))
-    assert (err.message, err.line, err.key) == (onec.E_TIME, 7, "ВремяСоздания")
+    assert (err.message, err.line, err.key) == (errors.E_TIME, 7, "ВремяСоздания")
     lines = simple(["СекцияРасчСчет", "РасчСчет=1", "ВсегоСписано=1.2.3", "КонецРасчСчет"])
     err = error_of(build(lines))
-    assert (err.message, err.line, err.key) == (onec.E_AMOUNT, len(HEADER) + 3, "ВсегоСписано")
+    assert (err.message, err.line, err.key) == (errors.E_AMOUNT, len(HEADER) + 3, "ВсегоСписано")
 
 
 @pytest.mark.parametrize("cut", ["mid-document", "mid-line", "after-a-key"])
@@ -650,21 +643,21 @@ def test_truncated_file(cut):
     }[cut]
     err = error_of(data[:end])
     start = len(HEADER) + len(doc_lines()) + 1
-    assert (err.message, err.line) == (onec.E_EOF_IN_DOCUMENT, start)
+    assert (err.message, err.line) == (errors.E_EOF_IN_DOCUMENT, start)
     assert str(err) == f"The file ends inside the document started on line {start}: it looks cut off."
 
 
 @pytest.mark.parametrize(
     ("data", "message", "line"),
     [
-        (b"", onec.E_EMPTY, None),
-        (b"  \r\n\r\n\t\n", onec.E_EMPTY, None),
-        (b"\xef\xbb\xbf", onec.E_EMPTY, None),
-        (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", onec.E_NOT_STATEMENT, 1),
-        ("Дата;Сумма;Плательщик\r\n05.01.2026;100,00;ООО\r\n".encode("cp1251"), onec.E_NOT_STATEMENT, 1),
-        (b"\r\n\r\n1CClientBankExchangeX\r\n", onec.E_NOT_STATEMENT, 3),
-        (b"PK\x03\x04\x14\x00\x00\x00", onec.E_NOT_STATEMENT, 1),
-        ("1CClientBankExchange\n".encode("utf-16"), onec.E_NOT_STATEMENT, 1),
+        (b"", errors.E_EMPTY, None),
+        (b"  \r\n\r\n\t\n", errors.E_EMPTY, None),
+        (b"\xef\xbb\xbf", errors.E_EMPTY, None),
+        (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", errors.E_NOT_STATEMENT, 1),
+        ("Дата;Сумма;Плательщик\r\n05.01.2026;100,00;ООО\r\n".encode("cp1251"), errors.E_NOT_STATEMENT, 1),
+        (b"\r\n\r\n1CClientBankExchangeX\r\n", errors.E_NOT_STATEMENT, 3),
+        (b"PK\x03\x04\x14\x00\x00\x00", errors.E_NOT_STATEMENT, 1),
+        ("1CClientBankExchange\n".encode("utf-16"), errors.E_NOT_STATEMENT, 1),
     ],
 )
 def test_not_a_statement(data, message, line):
@@ -674,7 +667,7 @@ def test_not_a_statement(data, message, line):
 
 @pytest.mark.parametrize(
     ("garbage", "message"),
-    [(b"\x00", onec.E_BINARY), (b"\x07", onec.E_BINARY), (b"\x98", onec.E_UNDECODABLE)],
+    [(b"\x00", errors.E_BINARY), (b"\x07", errors.E_BINARY), (b"\x98", errors.E_UNDECODABLE)],
 )
 @pytest.mark.parametrize("where", ["small", "deep"])
 def test_garbage_bytes(garbage, message, where):
@@ -696,9 +689,9 @@ def test_garbage_bytes(garbage, message, where):
 def test_a_control_byte_in_an_ascii_line_is_binary_not_utf8():
     lines = simple(doc_lines(extra=["X-Ref=abc"]))
     err = error_of(build(lines).replace(b"X-Ref=abc", b"X-Ref=a\x00bc\x98"))
-    assert (err.message, err.line, err.params["byte"]) == (onec.E_BINARY, line_of(lines, "X-Ref=abc"), "0x00")
+    assert (err.message, err.line, err.params["byte"]) == (errors.E_BINARY, line_of(lines, "X-Ref=abc"), "0x00")
     err = error_of(build(lines).replace("КонецФайла".encode("cp1251"), "КонецФайла\x1a".encode("cp1251")))
-    assert (err.message, err.line) == (onec.E_BINARY, len(lines))
+    assert (err.message, err.line) == (errors.E_BINARY, len(lines))
 
 
 def test_bad_utf8_in_a_utf8_file():
@@ -706,21 +699,21 @@ def test_bad_utf8_in_a_utf8_file():
     data = build(lines, encoding="utf-8").replace("ООО «Ромашка»".encode(), b"\xd0\xd0")
     err = error_of(data)
     assert (err.message, err.line, err.params["encoding"]) == (
-        onec.E_UNDECODABLE,
+        errors.E_UNDECODABLE,
         line_of(lines, "Плательщик1=ООО «Ромашка»"),
         "utf-8",
     )
     err = error_of(build(lines, encoding="utf-8").replace(b"\xd0\x9e\xd0\x9e", b"\x01", 1))
-    assert err.message == onec.E_BINARY
+    assert err.message == errors.E_BINARY
 
 
 def test_too_long_lines():
     lines = simple(doc_lines(extra=["Примечание=" + "x" * 5000]))
     err = error_of(build(lines), max_line_bytes=1024)
-    assert (err.message, err.line) == (onec.E_TOO_LONG, line_of(lines, "Примечание=" + "x" * 5000))
+    assert (err.message, err.line) == (errors.E_TOO_LONG, line_of(lines, "Примечание=" + "x" * 5000))
     assert len(parse(build(lines)).documents) == 1
     err = error_of(b"1CClientBankExchange\r\n" + b"a" * 10_000, max_line_bytes=1024)
-    assert (err.message, err.line) == (onec.E_TOO_LONG, 2)
+    assert (err.message, err.line) == (errors.E_TOO_LONG, 2)
 
 
 # ---- the writer -----------------------------------------------------------------------------------
@@ -828,7 +821,7 @@ CYRILLIC = "".join(chr(c) for c in range(0x410, 0x450)) + "Ёё"
 ALPHABET = CYRILLIC + "ABCXYZabcxyz0123456789 .,-№()/\"':;%+=!?*\t_"
 text = st.text(ALPHABET, max_size=30).map(lambda s: s.strip(" \t"))
 digits = st.text("0123456789", min_size=0, max_size=20)
-days = st.dates(min_value=onec.EARLIEST_DATE, max_value=datetime.now(UTC).date() + timedelta(days=onec.FUTURE_DAYS))
+days = st.dates(min_value=fields.EARLIEST_DATE, max_value=datetime.now(UTC).date() + timedelta(days=fields.FUTURE_DAYS))
 maybe_day = st.none() | days
 kopecks = st.integers(1, 10**12)
 balances = st.none() | st.integers(-(10**12), 10**12)
@@ -931,7 +924,7 @@ def check_round_trip(header, written_sections, docs, result, encoding):
     docs=st.lists(documents(), max_size=30),
     encoding=encodings,
     newline=newlines,
-    read_size=st.sampled_from([256, 512, 4096, onec.DEFAULT_MAX_LINE_BYTES]),
+    read_size=st.sampled_from([256, 512, 4096, blocks.DEFAULT_MAX_LINE_BYTES]),
 )
 def test_writer_then_reader_round_trip(header, written_sections, docs, encoding, newline, read_size):
     data = statement_bytes(header, written_sections, docs, encoding=encoding, newline=newline)
@@ -968,7 +961,7 @@ def _valid_file(seed: int) -> tuple[bytes, list[bytes]]:
         max_size=5,
     ),
     noise=st.binary(min_size=1, max_size=20) | st.sampled_from(TOKENS),
-    read_size=st.sampled_from([256, 1024, onec.DEFAULT_MAX_LINE_BYTES]),
+    read_size=st.sampled_from([256, 1024, blocks.DEFAULT_MAX_LINE_BYTES]),
 )
 def test_mutated_files_raise_only_statement_errors_and_all_paths_agree(seed, edits, noise, read_size):
     _, lines = _valid_file(seed)
@@ -1019,13 +1012,13 @@ def deep_file(change_at: int, old: str, new: str, count: int = 1500) -> tuple[li
 @pytest.mark.parametrize(
     ("amount", "message"),
     [
-        ("0.00", onec.E_AMOUNT_ZERO),
-        ("0", onec.E_AMOUNT_ZERO),
-        ("000.0", onec.E_AMOUNT_ZERO),
-        ("999999999999999999.99", onec.E_AMOUNT_TOO_BIG),  # beyond 64 bits in kopecks
-        ("92233720368547758.08", onec.E_AMOUNT_TOO_BIG),  # one kopeck beyond 64 bits
-        ("10000000000000.00", onec.E_AMOUNT_TOO_BIG),  # one kopeck beyond what 1C holds
-        ("10000000000000", onec.E_AMOUNT_TOO_BIG),
+        ("0.00", errors.E_AMOUNT_ZERO),
+        ("0", errors.E_AMOUNT_ZERO),
+        ("000.0", errors.E_AMOUNT_ZERO),
+        ("999999999999999999.99", errors.E_AMOUNT_TOO_BIG),  # beyond 64 bits in kopecks
+        ("92233720368547758.08", errors.E_AMOUNT_TOO_BIG),  # one kopeck beyond 64 bits
+        ("10000000000000.00", errors.E_AMOUNT_TOO_BIG),  # one kopeck beyond what 1C holds
+        ("10000000000000", errors.E_AMOUNT_TOO_BIG),
     ],
 )
 @pytest.mark.parametrize("tiers", ["fast", "slow"])
@@ -1035,16 +1028,16 @@ def test_an_amount_no_bank_document_carries_is_refused_naming_the_line(amount, m
         err = error_of(data)
     assert (err.message, err.line, err.key) == (message, line_of(lines, f"Сумма={amount}"), "Сумма")
     assert amount in str(err)
-    if message == onec.E_AMOUNT_TOO_BIG:
+    if message == errors.E_AMOUNT_TOO_BIG:
         assert "9999999999999.99" in str(err)  # says what the limit is
     small = error_of(build(simple(doc_lines(amount=amount))))
     assert (small.message, small.line) == (message, len(HEADER) + 4)
 
 
 def test_the_largest_amount_1c_holds_is_read():
-    assert onec.MAX_AMOUNT_KOPECKS == 999_999_999_999_999
+    assert fields.MAX_AMOUNT_KOPECKS == 999_999_999_999_999
     doc = parse(build(simple(doc_lines(amount="9999999999999.99")))).documents[0]
-    assert doc.amount_kopecks == onec.MAX_AMOUNT_KOPECKS
+    assert doc.amount_kopecks == fields.MAX_AMOUNT_KOPECKS
     assert parse(build(simple(doc_lines(amount="0.01")))).documents[0].amount_kopecks == 1
 
 
@@ -1057,17 +1050,17 @@ def test_a_date_no_bank_wrote_is_refused_naming_the_line_and_key(value, key, tie
     lines, data = deep_file(1300, f"{key}=05.01.2026", f"{key}={value}")
     with slow_path_only() if tiers == "slow" else nullcontext():
         err = error_of(data)
-    assert (err.message, err.line, err.key) == (onec.E_DATE_RANGE, line_of(lines, f"{key}={value}"), key)
+    assert (err.message, err.line, err.key) == (errors.E_DATE_RANGE, line_of(lines, f"{key}={value}"), key)
     assert value in str(err) and "01.01.1992" in str(err)
 
 
 def test_dates_in_the_header_and_sections_are_checked_too():
     lines = [x.replace("ДатаНачала=05.01.2026", "ДатаНачала=01.01.0001") for x in simple(doc_lines())]
     err = error_of(build(lines))
-    assert (err.message, err.line, err.key) == (onec.E_DATE_RANGE, 8, "ДатаНачала")
+    assert (err.message, err.line, err.key) == (errors.E_DATE_RANGE, 8, "ДатаНачала")
     lines = simple(["СекцияРасчСчет", "ДатаКонца=31.12.9999", "РасчСчет=1", "КонецРасчСчет"])
     err = error_of(build(lines))
-    assert (err.message, err.line, err.key) == (onec.E_DATE_RANGE, len(HEADER) + 2, "ДатаКонца")
+    assert (err.message, err.line, err.key) == (errors.E_DATE_RANGE, len(HEADER) + 2, "ДатаКонца")
 
 
 def test_the_bank_date_window():
@@ -1087,7 +1080,7 @@ def test_a_key_twice_in_one_document_is_refused_naming_both_lines(key, tiers):
     with slow_path_only() if tiers == "slow" else nullcontext():
         err = error_of(build(lines))
     offset = len(HEADER) + sum(len(d) for d in docs[:1200])
-    assert (err.message, err.line, err.key) == (onec.E_REPEATED_KEY, offset + len(docs[1200]) - 1, key)
+    assert (err.message, err.line, err.key) == (errors.E_REPEATED_KEY, offset + len(docs[1200]) - 1, key)
     assert err.params["first"] == offset + first + 1
     assert f"line {offset + first + 1}" in str(err) and key in str(err)
 
@@ -1118,7 +1111,7 @@ def test_a_file_cut_in_the_middle_of_its_last_line_says_it_looks_cut_off(cut, te
     data = build(lines[:at]) + text.encode("cp1251")  # no line end: the file stops there
     with slow_path_only() if tiers == "slow" else nullcontext():
         err = error_of(data)
-    assert (err.message, err.line, err.params["text"]) == (onec.E_CUT_OFF, at + 1, text)
+    assert (err.message, err.line, err.params["text"]) == (errors.E_CUT_OFF, at + 1, text)
     assert "cut off" in str(err) and f"Line {at + 1}" in str(err)
 
 
@@ -1128,15 +1121,15 @@ def test_a_utf8_file_cut_inside_a_character_says_it_looks_cut_off():
     end = data.rindex("Плательщик1=ООО «Ромашка»".encode()) + len("Плательщик1=ООО «Р".encode()) - 1
     err = error_of(data[:end])
     last = len(lines) - lines[::-1].index("Плательщик1=ООО «Ромашка»")
-    assert (err.message, err.line, err.params["text"]) == (onec.E_CUT_OFF, last, "Плательщик1=ООО «�")
+    assert (err.message, err.line, err.params["text"]) == (errors.E_CUT_OFF, last, "Плательщик1=ООО «�")
 
 
 def test_a_last_line_without_its_line_end_is_fine_when_it_is_whole():
     data = build(simple(doc_lines())).rstrip(b"\r\n")
     assert parse(data).finished is True
     err = error_of(build(simple(doc_lines()))[:-2] + b"x")  # КонецФайлаx: a whole line, only wrong
-    assert err.message == onec.E_CUT_OFF  # still the last line, still no line end
+    assert err.message == errors.E_CUT_OFF  # still the last line, still no line end
     err = error_of(build(simple(doc_lines(), ["Мусор"])))  # a bad line that does end: not cut off
-    assert err.message != onec.E_CUT_OFF
+    assert err.message != errors.E_CUT_OFF
     err = error_of(build(simple(doc_lines()))[:-2] + b"\x98")  # a byte cp1251 lacks: no cut makes it
-    assert (err.message, err.line) == (onec.E_UNDECODABLE, len(simple(doc_lines())))
+    assert (err.message, err.line) == (errors.E_UNDECODABLE, len(simple(doc_lines())))

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from datetime import date, time
 from typing import BinaryIO
 
-from debitor.onec.parser import DOCUMENT_KEYS, HEADER_KEYS, SIGNATURE, AccountSection, Document, Header
+from debitor.onec.statement import DOCUMENT_KEYS, HEADER_KEYS, SIGNATURE, AccountSection, Document, Header
 
 __all__ = ["statement_bytes", "write_statement"]
 

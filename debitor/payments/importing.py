@@ -35,7 +35,8 @@ from flask import current_app
 
 from debitor import jobrows
 from debitor.db import BLOB_SLICE, blob_length, blob_slice, db, psycopg_connection, utcnow
-from debitor.onec.parser import StatementError, StatementReader
+from debitor.onec.errors import StatementError
+from debitor.onec.parser import StatementReader
 from debitor.orgs.models import BankAccount
 from debitor.orgs.services import default_organisation
 from debitor.payments.bulk import (

@@ -27,7 +27,8 @@ from datetime import date
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
-from debitor.onec.parser import StatementError, StatementReader
+from debitor.onec.errors import StatementError
+from debitor.onec.parser import StatementReader
 from debitor.payments.models import Direction
 from debitor.payments.purpose import extract
 
