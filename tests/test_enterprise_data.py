@@ -18,16 +18,8 @@ from debitor.contracts.models import Contract
 from debitor.dates import today
 from debitor.db import db
 from debitor.invoices.services import add_line, cancel_with_credit_note, issue_invoice
-from debitor.onec.enterprise_data import (
-    ED_NS,
-    MSG_NS,
-    exchange_dir,
-    export_enterprise_data,
-    export_to_folder,
-    object_guid,
-    period_too_long,
-    vat_rate_code,
-)
+from debitor.onec.enterprise_data import exchange_dir, export_enterprise_data, export_to_folder, period_too_long
+from debitor.onec.enterprise_xml import ED_NS, MSG_NS, object_guid, vat_rate_code
 from debitor.orgs.models import VatMode
 from tests import factories as f
 from tests.conftest import post_form
