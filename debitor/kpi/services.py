@@ -58,7 +58,9 @@ class ClientBalance:
 
 def client_balance(client_id: int, today: date) -> ClientBalance:
     owed = sa.func.coalesce(sa.func.sum(owed_sql()), 0)
-    base = sa.select(owed, sa.func.count(), sa.func.min(Invoice.due_on)).where(Invoice.client_id == client_id, open_sql())
+    base = sa.select(owed, sa.func.count(), sa.func.min(Invoice.due_on)).where(
+        Invoice.client_id == client_id, open_sql()
+    )
     receivable = db.session.execute(base).one()[0]
     overdue, overdue_n, _ = db.session.execute(base.where(due_before_sql(today))).one()
     next_due = db.session.execute(base.where(~due_before_sql(today))).one()[2]  # the next date not yet overdue
