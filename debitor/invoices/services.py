@@ -164,6 +164,13 @@ def credit_note(
     if invoice.credited_kopecks >= invoice.total_kopecks:  # all of it credited: the full case, it is cancelled
         _cancelled(invoice, note, reason, actor)
         return note
+    record(
+        "invoice_credited",
+        actor=actor,
+        invoice=invoice,
+        visibility=Visibility.CLIENT,
+        data={"number": invoice.number, "credit_note": note.number, "amount": note.total_kopecks, "reason": reason},
+    )
     if invoice.paid_kopecks + invoice.credited_kopecks >= invoice.total_kopecks and invoice.paid_on is None:
         invoice.paid_on = note.issued_on  # nothing is owed from the day of the credit
     settle(invoice, SETTLEMENT, actor=actor, **settlement_figures(invoice))
