@@ -20,8 +20,8 @@ from sqlalchemy.orm import aliased, selectinload
 
 from debitor.clients.models import Client
 from debitor.db import db
-from debitor.invoices.export import rubles
 from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind, InvoiceState
+from debitor.money import to_decimal
 from debitor.payments.models import (
     MONEY_IN,
     TRANSFERS,
@@ -112,7 +112,7 @@ class Report:
 
 
 def _rub(kopecks: int | None) -> Decimal | None:
-    return None if kopecks is None else rubles(kopecks)
+    return None if kopecks is None else to_decimal(kopecks)
 
 
 def reconcile(date_from: date, date_to: date) -> Report:
