@@ -227,6 +227,21 @@ def due_before_sql(today: date, days: int = 1) -> sa.ColumnElement[bool]:
     return Invoice.due_on <= rules.calendar().latest_overdue_due(today, days)
 
 
+def status_sql(status: str, today: date) -> sa.ColumnElement[bool]:
+    """The documents a list's status filter means, the same for the portal, the staff table and the API:
+    ``open`` (``open_sql``), ``overdue`` (``overdue_sql``), ``credit`` (credit notes in force), ``all``, or a
+    state's own name (``paid``, ``cancelled``, ``draft``, ``issued``, ``partially_paid``). ValueError otherwise."""
+    if status == "open":
+        return open_sql()
+    if status == "overdue":
+        return overdue_sql(today)
+    if status == "credit":
+        return sa.and_(Invoice.kind == _literal(InvoiceKind.CREDIT_NOTE.value), Invoice.state != InvoiceState.DRAFT)
+    if status == "all":
+        return sa.true()
+    return Invoice.state == _literal(InvoiceState(status).value)
+
+
 def owed_sql() -> sa.ColumnElement[int]:
     """What an open invoice still owes (total − paid − credited): for rows already filtered with ``open_sql``."""
     return Invoice.total_kopecks - Invoice.paid_kopecks - Invoice.credited_kopecks
