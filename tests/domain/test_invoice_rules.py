@@ -4,7 +4,7 @@ Invoices due 10 March 2026 (a Tuesday), looked at on the 10th, 11th and 16th; a 
 that gives three days' grace moves both sides at once.
 """
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -59,7 +59,7 @@ def test_python_and_sql_agree(invoices):
         status_sql("nonsense", DUE)
     balance = client_balance(client.id, DUE + timedelta(days=1))
     assert (balance.receivable, balance.overdue, balance.overdue_count) == (1500_00, 1500_00, 2)
-    counts = staff_counts(DUE, now=None)
+    counts = staff_counts(DUE, now=datetime(2026, 3, 10, 12, tzinfo=UTC))
     assert (counts.open_invoices, counts.open_amount, counts.overdue_invoices) == (2, 1500_00, 0)
 
 
