@@ -11,7 +11,7 @@ from debitor.db import db
 from debitor.invoices.models import Invoice, due_before_sql, open_sql, owed_sql
 from debitor.payments.models import Direction, Payment, PaymentState
 from debitor.payments.services import unapplied_credit
-from debitor.tasks.models import ACTIVE_TASK_STATES, Task
+from debitor.tasks.services import counts as task_counts
 
 
 @dataclass
@@ -36,9 +36,7 @@ def staff_counts(today: date, now) -> StaffCounts:
             sa.func.coalesce(sa.func.sum(Payment.unapplied_kopecks), 0),
         ).where(Payment.state != PaymentState.APPLIED, Payment.direction == Direction.INCOMING)  # the clerk's queue
     ).one()
-    task_q = sa.select(sa.func.count()).select_from(Task).where(Task.state.in_(ACTIVE_TASK_STATES))
-    tasks_n = db.session.scalar(task_q)
-    tasks_late = db.session.scalar(task_q.where(Task.due_at < now))
+    tasks_n, tasks_late = task_counts(now)
     return StaffCounts(open_n, int(open_sum), over_n, int(over_sum), pay_n, int(pay_sum), tasks_n, tasks_late)
 
 
