@@ -1,8 +1,9 @@
 """Demo data: a believable ad network with ~50 Russian clients and 18 months of history.
 
-Everything goes through the domain services (clients, invoices, payments) with the clock pinned to
-the business date of each step, so numbering, VAT by date, balances and timelines are exactly what
-the product would have produced. The same seed gives the same company.
+A script of service calls — clients, contracts sent and acknowledged in the portal, invoices drafted and
+issued, payments applied, credit notes, disputes, tasks — with the clock pinned to the business date of each
+step, so numbering, VAT by date, balances, states and timelines are exactly what the product would have
+produced. Nothing here sets a state. The same seed gives the same company; its tables are in ``demo_data``.
 """
 
 from __future__ import annotations
@@ -16,133 +17,39 @@ import sqlalchemy as sa
 
 from debitor.auth.models import PortalUser, Role, StaffUser
 from debitor.auth.services import create_staff_user
-from debitor.clients.models import BillingContact, Client
-from debitor.clients.services import create_client
+from debitor.clients.models import Client
+from debitor.clients.services import add_contact, create_client
+from debitor.contracts import services as contracts
 from debitor.contracts.models import Contract, ContractState
 from debitor.dates import today
 from debitor.db import db, frozen_clock
-from debitor.disputes.models import Dispute
+from debitor.demo_data import (
+    ACCOUNTS,
+    BANKS,
+    CITIES,
+    ORGANISATION,
+    PAYMENT_DELAYS,
+    PEOPLE,
+    PROFILES,
+    SBERBANK,
+    STAFF,
+    TRADES,
+    WORDS,
+    payment_purpose,
+)
+from debitor.disputes.models import Dispute, DisputeState
+from debitor.disputes.services import open_dispute, resolve_dispute
 from debitor.identifiers import inn_check_digit, ogrn_check_digit, settlement_account_with_key
-from debitor.invoices.models import Invoice
-from debitor.invoices.services import add_line, cancel_with_credit_note, issue_invoice
+from debitor.invoices.models import Invoice, open_sql
+from debitor.invoices.services import cancel_with_credit_note, create_draft, issue_invoice
 from debitor.orgs.models import BankAccount, Organisation, VatMode
 from debitor.payments.models import Payment
 from debitor.payments.services import apply_payment
 from debitor.tasks.models import Task
-from debitor.timeline.models import Visibility
-from debitor.timeline.services import record
+from debitor.tasks.services import create_task
 
 STAFF_PASSWORD = "demo-staff-2026"  # noqa: S105 - published demo credentials
 CLIENT_PASSWORD = "demo-client-2026"  # noqa: S105
-
-STAFF = [
-    ("admin@debitor.local", "Ольга Смирнова", Role.ADMIN),
-    ("clerk@debitor.local", "Ирина Ковалёва", Role.CLERK),
-    ("am@debitor.local", "Дмитрий Орлов", Role.ACCOUNT_MANAGER),
-    ("am2@debitor.local", "Анна Белова", Role.ACCOUNT_MANAGER),
-    ("manager@debitor.local", "Сергей Волков", Role.MANAGER),
-]
-
-WORDS = [
-    "Альфа",
-    "Вектор",
-    "Гранит",
-    "Меридиан",
-    "Север",
-    "Орбита",
-    "Пульс",
-    "Радуга",
-    "Сигма",
-    "Тандем",
-    "Феникс",
-    "Эверест",
-    "Янтарь",
-    "Кедр",
-    "Ладья",
-    "Маяк",
-    "Нева",
-    "Олимп",
-    "Парус",
-    "Рубин",
-    "Сапфир",
-    "Титан",
-    "Урал",
-    "Фортуна",
-    "Цитадель",
-    "Экспресс",
-    "Байкал",
-    "Волна",
-    "Горизонт",
-    "Дельта",
-    "Зенит",
-    "Исток",
-    "Космос",
-    "Лотос",
-    "Магистраль",
-    "Ника",
-    "Оникс",
-    "Прайм",
-    "Ритм",
-    "Стрела",
-    "Терра",
-    "Универсал",
-    "Фокус",
-    "Эталон",
-    "Юпитер",
-    "Аврора",
-    "Бриз",
-    "Вега",
-    "Гамма",
-    "Добрыня",
-]
-TRADES = [
-    "Маркет",
-    "Трейд",
-    "Строй",
-    "Логистик",
-    "Медиа",
-    "Фуд",
-    "Тех",
-    "Авто",
-    "Дом",
-    "Мебель",
-    "Тур",
-    "Клиник",
-    "Фарм",
-    "Спорт",
-    "Стиль",
-    "Снаб",
-    "Сервис",
-    "Кафе",
-    "Девелопмент",
-    "Электро",
-]
-PEOPLE = [
-    "Иванов Пётр Сергеевич",
-    "Кузнецова Мария Андреевна",
-    "Попов Алексей Игоревич",
-    "Соколова Елена Викторовна",
-    "Лебедев Николай Павлович",
-    "Новикова Татьяна Олеговна",
-    "Морозов Артём Денисович",
-    "Павлова Светлана Юрьевна",
-    "Фёдоров Игорь Владимирович",
-]
-CITIES = [
-    ("77", "г. Москва", "ул. Тверская"),
-    ("78", "г. Санкт-Петербург", "Невский пр-т"),
-    ("50", "Московская обл., г. Химки", "ул. Ленина"),
-    ("66", "г. Екатеринбург", "ул. Малышева"),
-    ("54", "г. Новосибирск", "Красный пр-т"),
-    ("16", "г. Казань", "ул. Баумана"),
-]
-BANKS = [
-    ("ПАО Сбербанк", "044525225", "30101810400000000225"),
-    ("АО «Альфа-Банк»", "044525593", "30101810200000000593"),
-    ("Банк ВТБ (ПАО)", "044525187", "30101810700000000187"),
-    ("АО «Тинькофф Банк»", "044525974", "30101810145250000974"),
-]
-PROFILES = ["prompt"] * 5 + ["late"] * 3 + ["partial", "bundler", "overpayer", "chronic"]
 
 
 @dataclass
@@ -179,6 +86,7 @@ class DemoBuilder:
         self.summary = Summary()
         self.inn_stems: set[str] = set()
         self.payment_no = 0
+        self.users: dict[int, PortalUser] = {}  # client id → its accountant in the portal
 
     # --- identifiers -------------------------------------------------------------------------------
     def org_inn(self, region: str) -> str:
@@ -205,7 +113,9 @@ class DemoBuilder:
         with frozen_clock(at(self.start - timedelta(days=30))):
             self.org = self.organisation()
             self.staff = self.staff_users()
+            self.clerk = self.staff["clerk@debitor.local"]
             self.clients = self.make_clients()
+            self.billable = [c for c in self.clients if c.demo_profile != "agency"]
         self.contracts()
         self.history()
         self.current_state()
@@ -213,32 +123,8 @@ class DemoBuilder:
         return self.summary
 
     def organisation(self) -> Organisation:
-        org = Organisation(
-            name="Общество с ограниченной ответственностью «Дебитор Медиа»",
-            short_name="ООО «Дебитор Медиа»",
-            inn="7709123453",
-            kpp="770901001",
-            ogrn="1027700123450",
-            legal_address="125009, г. Москва, ул. Тверская, д. 7, офис 512",
-            director_name="Смирнов А. В.",
-            accountant_name="Ковалёва И. Н.",
-            vat_mode=VatMode.STANDARD,
-        )
-        org.bank_accounts = [
-            BankAccount(
-                bank_name="ПАО Сбербанк",
-                bik="044525225",
-                corr_account="30101810400000000225",
-                account="40702810200000012345",
-                is_primary=True,
-            ),
-            BankAccount(
-                bank_name="ПАО Сбербанк",
-                bik="044525225",
-                corr_account="30101810400000000225",
-                account="40702810700000067890",
-            ),
-        ]
+        org = Organisation(**ORGANISATION, vat_mode=VatMode.STANDARD)
+        org.bank_accounts = [BankAccount(**SBERBANK, **account) for account in ACCOUNTS]
         db.session.add(org)
         db.session.flush()
         return org
@@ -256,14 +142,16 @@ class DemoBuilder:
         names = self.rnd.sample([f"{w} {t}" for w in WORDS for t in TRADES], 52)
         ams = [self.staff["am@debitor.local"], self.staff["am2@debitor.local"]]
         clients: list[Client] = []
+        client_hash = _hash(CLIENT_PASSWORD)
         for i, name in enumerate(names):
             region, city, street = self.rnd.choice(CITIES)
             is_ip = i % 13 == 7
             agency = i in (0, 1, 2)
             parent = clients[i % 3] if 3 <= i < 12 else None  # agencies with sub-clients
-            short = f"ИП {PEOPLE[i % len(PEOPLE)].split()[0]} ({name})" if is_ip else f"ООО «{name}»"
+            person = PEOPLE[i % len(PEOPLE)]
+            short = f"ИП {person.split()[0]} ({name})" if is_ip else f"ООО «{name}»"
             legal = (
-                f"Индивидуальный предприниматель {PEOPLE[i % len(PEOPLE)]}"
+                f"Индивидуальный предприниматель {person}"
                 if is_ip
                 else f"Общество с ограниченной ответственностью «{name}»"
             )
@@ -287,75 +175,63 @@ class DemoBuilder:
                 "contact_name": PEOPLE[(i + 3) % len(PEOPLE)],
                 "contact_email": f"billing{i + 1}@client{i + 1}.example",
             }
-            client = create_client(self.org.id, data, actor=self.staff["clerk@debitor.local"])
+            client = create_client(self.org.id, data, actor=self.clerk)
             client.demo_profile = "agency" if agency else PROFILES[i % len(PROFILES)]
             if i % 4 == 0:
-                client.contacts.append(BillingContact(name="Бухгалтерия", email=f"buh@client{i + 1}.example"))
-            if i < 12 or i % 3 == 0:
-                email = "client@debitor.local" if i == 8 else f"user{i + 1}@client{i + 1}.example"
-                # Built directly with one precomputed hash: scrypt per user would triple the load time.
-                self.client_hash = getattr(self, "client_hash", None) or _hash(CLIENT_PASSWORD)
-                db.session.add(
-                    PortalUser(
-                        client_id=client.id,
-                        email=email,
-                        name=PEOPLE[i % len(PEOPLE)],
-                        position="Главный бухгалтер",
-                        password_hash=self.client_hash,
-                    )
-                )
-                if i in (8, 11):
-                    self.summary.logins.append(("portal", email, CLIENT_PASSWORD, f"{short}, /"))
+                add_contact(client, "Бухгалтерия", f"buh@client{i + 1}.example", actor=self.clerk)
+            email = "client@debitor.local" if i == 8 else f"user{i + 1}@client{i + 1}.example"
+            # every client's accountant uses the portal (it acknowledges the contracts there); built directly
+            # with one precomputed hash: scrypt per user would triple the load time
+            user = PortalUser(
+                client_id=client.id, email=email, name=person, position="Главный бухгалтер", password_hash=client_hash
+            )
+            db.session.add(user)
+            self.users[client.id] = user
+            if i in (8, 11):
+                self.summary.logins.append(("portal", email, CLIENT_PASSWORD, f"{short}, /"))
             clients.append(client)
         db.session.flush()
         return clients
 
     def contracts(self) -> None:
+        """Every client's contract, sent and acknowledged in the portal; some a second one in another state."""
         states = list(ContractState)
         for i, client in enumerate(self.clients):
             signed = self.start - timedelta(days=self.rnd.randrange(10, 400))
-            contract = Contract(
-                client_id=client.id,
-                number=f"Д-{signed.year}/{100 + i}",
-                title="Договор возмездного оказания рекламных услуг",
-                signed_on=signed,
-                starts_on=signed,
-                payment_terms_days=client.payment_terms_days,
-                state=ContractState.ACKNOWLEDGED,
-                acknowledged_at=at(signed, 12),
-            )
-            db.session.add(contract)
+            with frozen_clock(at(signed)):
+                contract = self.contract(client, f"Д-{signed.year}/{100 + i}", signed, signed)
+                contracts.send_for_acknowledgement(contract, deadline=signed + timedelta(days=7), actor=self.clerk)
+            with frozen_clock(at(signed, 12)):
+                contracts.acknowledge(contract, self.users[client.id])
             client.demo_contract = contract
             if i % 8 == 4:  # a second, newer contract in some other state: every state is present
-                state = states[(i // 8) % len(states)]
-                deadline = self.today + timedelta(days=self.rnd.choice([-6, -2, 3, 9]))
-                if state == ContractState.ACK_OVERDUE:
-                    deadline = self.today - timedelta(days=4)
-                elif state == ContractState.AWAITING_ACK:
-                    deadline = self.today + timedelta(days=5)
-                extra = Contract(
-                    client_id=client.id,
-                    number=f"Д-{self.today.year}/{500 + i}",
-                    title="Дополнительное соглашение: медийная реклама",
-                    signed_on=self.today,
-                    starts_on=self.today + timedelta(days=10),
-                    payment_terms_days=client.payment_terms_days,
-                    state=state,
-                    ack_deadline=deadline,
-                )
-                db.session.add(extra)
-                db.session.flush()
-                if state == ContractState.ACK_OVERDUE:
-                    self.task(
-                        "contract_ack_overdue",
-                        f"Договор {extra.number} не подтверждён в срок",
-                        Role.ACCOUNT_MANAGER,
-                        client,
-                        due=self.today + timedelta(days=1),
-                        assignee=client.account_manager,
-                        contract_id=extra.id,
-                    )
-        db.session.flush()
+                self.second_contract(client, i, states[(i // 8) % len(states)])
+        with frozen_clock(at(self.today, 9)):
+            contracts.mark_overdue_acknowledgements(self.today)  # leaves the account manager a task
+
+    def contract(self, client: Client, number: str, signed: date, starts: date, title: str = "") -> Contract:
+        data = {
+            "number": number,
+            "title": title or "Договор возмездного оказания рекламных услуг",
+            "signed_on": signed,
+            "starts_on": starts,
+            "payment_terms_days": client.payment_terms_days,
+        }
+        return contracts.create_contract(client, data, actor=client.account_manager)
+
+    def second_contract(self, client: Client, i: int, state: ContractState) -> None:
+        made = self.today - timedelta(days=10 if state == ContractState.ACK_OVERDUE else 0)
+        number, title = f"Д-{self.today.year}/{500 + i}", "Дополнительное соглашение: медийная реклама"
+        with frozen_clock(at(made, 11)):
+            extra = self.contract(client, number, made, self.today + timedelta(days=10), title)
+            if state == ContractState.TERMINATED:
+                contracts.terminate(extra, reason="Клиент отказался от медийной рекламы", actor=client.account_manager)
+            elif state != ContractState.DRAFT:
+                deadline = made + timedelta(days=6 if state == ContractState.ACK_OVERDUE else 5)
+                contracts.send_for_acknowledgement(extra, deadline=deadline, actor=client.account_manager)
+        if state == ContractState.ACKNOWLEDGED:
+            with frozen_clock(at(self.today, 9)):
+                contracts.acknowledge(extra, self.users[client.id])
 
     def months(self):
         month = self.start
@@ -366,70 +242,65 @@ class DemoBuilder:
 
     def history(self) -> None:
         """Month by month: issue last month's invoices, then receive the payments of that month."""
-        billable = [c for c in self.clients if c.demo_profile != "agency"]
         for first, last, issue_month in self.months():
             issue_day = issue_month + timedelta(days=self.rnd.randrange(0, 3))
             if issue_day > self.today:
                 break
-            active = [c for c in billable if self.rnd.random() < 0.93]
+            active = [c for c in self.billable if self.rnd.random() < 0.93]
             with frozen_clock(at(issue_day)):
                 invoices = [self.invoice(c, first, last, issue_day) for c in active]
             for inv in invoices:
                 self.pay(inv)
 
+    def draft(self, client: Client, first: date, last: date, lines: list[tuple]) -> Invoice:
+        data = {
+            "client_id": client.id,
+            "contract_id": client.demo_contract.id,
+            "period_start": first,
+            "period_end": last,
+            "lines": [{"description": d, "quantity": q, "price": p, "unit": u} for d, q, p, u in lines],
+        }
+        return create_draft(self.org, data, actor=self.clerk)
+
     def invoice(self, client: Client, first: date, last: date, issue_day: date) -> Invoice:
-        inv = Invoice(
-            organisation=self.org,
-            client=client,
-            contract=client.demo_contract,
-            period_start=first,
-            period_end=last,
-            currency="RUB",
-        )
-        db.session.add(inv)
         month = first.strftime("%m.%Y")
         scale = 1 + (client.id % 7)
         clicks = self.rnd.randrange(800, 9000) * scale
-        add_line(
-            inv,
-            f"Контекстная реклама, клики за {month}",
-            clicks,
-            self.rnd.choice([1250, 1800, 2400, 3100]),
-            unit="клик",
-        )
+        lines = [(f"Контекстная реклама, клики за {month}", clicks, self.rnd.choice([1250, 1800, 2400, 3100]), "клик")]
         if self.rnd.random() < 0.6:
             shows = Decimal(self.rnd.randrange(50, 900) * scale)
-            add_line(
-                inv,
-                f"Медийная реклама, тыс. показов за {month}",
-                shows,
-                self.rnd.choice([9000, 12000, 15000]),
-                unit="тыс. показов",
-            )
+            price = self.rnd.choice([9000, 12000, 15000])
+            lines.append((f"Медийная реклама, тыс. показов за {month}", shows, price, "тыс. показов"))
         if self.rnd.random() < 0.15:
-            add_line(inv, "Настройка и ведение рекламных кампаний", 1, 1500000)
-        issue_invoice(inv, actor=self.staff["clerk@debitor.local"], on=issue_day)
-        return inv
+            lines.append(("Настройка и ведение рекламных кампаний", 1, 1500000, "усл."))
+        return issue_invoice(self.draft(client, first, last, lines), actor=self.clerk, on=issue_day)
 
     def payment(self, client: Client, amount: int, day: date, purpose: str) -> Payment:
+        """A payment order as the bank statement brings it (from the client, its other INN or its agency)."""
         self.payment_no += 1
         bank = BANKS[client.id % len(BANKS)]
         payer_inn = client.extra_inns[0].inn if client.extra_inns and self.payment_no % 2 else client.inn
         payer = client.parent if client.parent and self.payment_no % 3 == 0 else client
         if payer is not client:
             payer_inn = payer.inn
+        return self.bank_payment(
+            f"demo:{self.payment_no}", day, amount, payer.legal_name, payer_inn, bank[1], str(100 + self.payment_no),
+            purpose, client_id=payer.id,
+        )  # fmt: skip
+
+    def bank_payment(self, key, day, amount, name, inn, bik, number, purpose, client_id=None) -> Payment:
         p = Payment(
             organisation_id=self.org.id,
-            client_id=payer.id,
-            external_key=f"demo:{self.payment_no}",
+            client_id=client_id,
+            external_key=key,
             source="demo",
             received_on=day,
             amount_kopecks=amount,
-            payer_name=payer.legal_name,
-            payer_inn=payer_inn,
-            payer_account=self.account(bank[1]),
-            payer_bik=bank[1],
-            doc_number=str(100 + self.payment_no),
+            payer_name=name,
+            payer_inn=inn,
+            payer_account=self.account(bik),
+            payer_bik=bik,
+            doc_number=number,
             doc_date=day,
             purpose=purpose,
         )
@@ -438,26 +309,11 @@ class DemoBuilder:
         return p
 
     def purpose(self, invoices: list[Invoice]) -> str:
-        refs = ", ".join(f"№ {i.number} от {i.issued_on:%d.%m.%Y}" for i in invoices)
-        vat = sum(i.vat_kopecks for i in invoices)
-        style = self.rnd.randrange(3)
-        if style == 0:
-            return f"Оплата по счету {refs} за рекламные услуги. В т.ч. НДС {vat // 100}-{vat % 100:02d}"
-        if style == 1:
-            total = sum(i.total_kopecks for i in invoices)
-            return f"Оплата счета {refs.replace('№ ', 'N')} Сумма {total // 100}.{total % 100:02d} в т.ч. НДС"
-        return f"Оплата по сч. {refs} по договору {invoices[0].contract.number}"
+        return payment_purpose(invoices, self.rnd.randrange(3))
 
     def pay(self, inv: Invoice) -> None:
         client, profile = inv.client, inv.client.demo_profile
-        delay = {
-            "prompt": (1, 9),
-            "late": (8, 40),
-            "partial": (3, 20),
-            "bundler": (20, 35),
-            "overpayer": (1, 6),
-            "chronic": (25, 90),
-        }[profile]
+        delay = PAYMENT_DELAYS[profile]
         day = inv.issued_on + timedelta(days=self.rnd.randrange(*delay))
         if day > self.today or (profile == "chronic" and self.rnd.random() < 0.3):
             return  # not paid (yet): open or overdue
@@ -477,20 +333,12 @@ class DemoBuilder:
             apply_payment(p, inv, actor=None, reason="demo: referenced in the payment purpose")
 
     def unpaid(self, client: Client) -> list[Invoice]:
-        q = (
-            sa.select(Invoice)
-            .where(
-                Invoice.client_id == client.id,
-                Invoice.paid_kopecks < Invoice.total_kopecks,
-                Invoice.state.in_(["issued", "partially_paid"]),
-                Invoice.kind == "invoice",  # credit notes are issued too, but nobody pays them
-            )
-            .order_by(Invoice.issued_on)
-        )
+        """The client's open invoices (``invoices.models.open_sql``: credit notes are never among them)."""
+        q = sa.select(Invoice).where(Invoice.client_id == client.id, open_sql()).order_by(Invoice.issued_on, Invoice.id)
         return list(db.session.scalars(q))
 
     def pay_many(self, invoices: list[Invoice], day: date) -> None:
-        total = sum(i.total_kopecks - i.paid_kopecks for i in invoices)
+        total = sum(i.outstanding_kopecks for i in invoices)
         with frozen_clock(at(day, 12)):
             p = self.payment(invoices[0].client, total, day, self.purpose(invoices))
             for inv in invoices:
@@ -498,117 +346,61 @@ class DemoBuilder:
 
     def current_state(self) -> None:
         """This month: drafts waiting for review, a cancelled invoice, an unmatched payment, disputes, tasks."""
-        clerk, manager = self.staff["clerk@debitor.local"], self.staff["manager@debitor.local"]
         first = date(self.today.year, self.today.month, 1)
-        billable = [c for c in self.clients if c.demo_profile != "agency"]
-        for client in billable[:6]:  # drafts of this month's usage, not yet issued
-            inv = Invoice(
-                organisation=self.org,
-                client=client,
-                contract=client.demo_contract,
-                period_start=first,
-                period_end=self.today,
-                currency="RUB",
+        for client in self.billable[:6]:  # drafts of this month's usage, not yet issued
+            clicks = self.rnd.randrange(2000, 9000)
+            self.draft(
+                client, first, self.today, [(f"Контекстная реклама, клики за {first:%m.%Y}", clicks, 1800, "клик")]
             )
-            db.session.add(inv)
-            add_line(
-                inv,
-                f"Контекстная реклама, клики за {first:%m.%Y}",
-                self.rnd.randrange(2000, 9000),
-                1800,
-                unit="клик",
-            )
-        with frozen_clock(at(self.today - timedelta(days=1))):
-            victim = next(i for c in billable[6:] for i in self.unpaid(c) if i.paid_kopecks == 0)
-            cancel_with_credit_note(victim, reason="Счёт выставлен повторно по ошибке", actor=clerk)
-            stranger = Payment(
-                organisation_id=self.org.id,
-                external_key="demo:unknown-1",
-                source="demo",
-                received_on=self.today - timedelta(days=1),
-                amount_kopecks=4_560_000,
-                payer_name="ООО «Неизвестный Плательщик»",
-                payer_inn=self.org_inn("77"),
-                payer_account=self.account("044525593"),
-                payer_bik="044525593",
-                doc_number="771",
-                doc_date=self.today - timedelta(days=1),
-                purpose="Оплата за рекламу по счету 9999",
-            )
-            db.session.add(stranger)
-        disputed = [(c, self.unpaid(c)) for c in billable[10:]]
-        for client, open_invoices in [x for x in disputed if x[1]][:4]:
-            inv = open_invoices[-1]
-            portal_user = client.portal_users[0] if client.portal_users else None
-            with frozen_clock(at(inv.issued_on + timedelta(days=2))):
-                d = Dispute(
-                    client_id=client.id,
-                    invoice_id=inv.id,
-                    invoice_line_id=inv.lines[0].id,
-                    reason="Количество кликов не совпадает с нашей статистикой в кабинете",
-                    opened_by_id=portal_user.id if portal_user else None,
-                )
-                db.session.add(d)
-                db.session.flush()
-                record(
-                    "dispute_opened",
-                    actor=portal_user,
-                    invoice=inv,
-                    dispute=d,
-                    visibility=Visibility.CLIENT,
-                    data={"number": inv.number},
-                )
-                self.task(
-                    "dispute",
-                    f"Спор по счёту № {inv.number} от {inv.issued_on:%d.%m.%Y}",
-                    Role.MANAGER,
-                    client,
-                    due=inv.issued_on + timedelta(days=5),
-                    assignee=manager,
-                    invoice_id=inv.id,
-                    dispute_id=d.id,
-                )
-        for client in billable:
+        yesterday = self.today - timedelta(days=1)
+        with frozen_clock(at(yesterday)):
+            victim = next(i for c in self.billable[6:] for i in self.unpaid(c) if i.paid_kopecks == 0)
+            cancel_with_credit_note(victim, reason="Счёт выставлен повторно по ошибке", actor=self.clerk)
+            self.bank_payment(
+                "demo:unknown-1", yesterday, 4_560_000, "ООО «Неизвестный Плательщик»", self.org_inn("77"),
+                "044525593", "771", "Оплата за рекламу по счету 9999",
+            )  # fmt: skip
+        self.disputes()
+        for client in self.billable:
             late = [i for i in self.unpaid(client) if (self.today - i.due_on).days > 30]
             if late:
-                self.task(
-                    "long_overdue",
-                    f"Счёт № {late[0].number} от {late[0].issued_on:%d.%m.%Y} просрочен более 30 дней",
-                    Role.CLERK,
-                    client,
-                    due=self.today + timedelta(days=self.rnd.choice([-2, 0, 1, 3])),
-                    invoice_id=late[0].id,
-                )
+                due = self.today + timedelta(days=self.rnd.choice([-2, 0, 1, 3]))
+                title = f"Счёт № {late[0].number} от {late[0].issued_on:%d.%m.%Y} просрочен более 30 дней"
+                create_task("long_overdue", title, role=Role.CLERK, due_at=at(due, 15), invoice=late[0])
         db.session.flush()
 
-    def task(self, kind: str, title: str, role: Role, client: Client, *, due: date, assignee=None, **refs) -> Task:
-        t = Task(
-            kind=kind,
-            title=title,
-            role=role,
-            assignee_id=assignee.id if assignee else None,
-            client_id=client.id,
-            due_at=at(due, 15),
-            **refs,
-        )
-        db.session.add(t)
-        return t
+    def disputes(self) -> None:
+        """Four clients dispute the clicks of their latest open invoice; one is credited, one rejected."""
+        manager = self.staff["manager@debitor.local"]
+        disputed = [(c, self.unpaid(c)) for c in self.billable[10:]]
+        for n, (client, open_invoices) in enumerate([x for x in disputed if x[1]][:4]):
+            inv = open_invoices[-1]
+            line = inv.lines[0]
+            with frozen_clock(at(min(inv.issued_on + timedelta(days=2), self.today))):
+                reason = "Количество кликов не совпадает с нашей статистикой в кабинете"
+                dispute = open_dispute(inv, reason=reason, by=self.users[client.id], line_id=line.id)
+                title = f"Спор по счёту № {inv.number} от {inv.issued_on:%d.%m.%Y}"
+                due = at(inv.issued_on + timedelta(days=5), 15)
+                create_task(
+                    "dispute", title, role=Role.MANAGER, due_at=due, assignee=manager, invoice=inv, dispute=dispute
+                )
+            if n > 1:
+                continue  # still open
+            with frozen_clock(at(min(inv.issued_on + timedelta(days=4), self.today), 16)):
+                if n == 0:  # a tenth of the clicks off, at most what is still owed
+                    credit = min(line.amount_kopecks // 10, inv.outstanding_kopecks)
+                    answer = "Часть кликов признана недействительной: выставлен корректировочный счёт"
+                    resolve_dispute(
+                        dispute, DisputeState.CREDITED, resolution=answer, actor=manager, credit_lines={line.id: credit}
+                    )
+                else:
+                    answer = "Клики подтверждены журналом рекламной системы"
+                    resolve_dispute(dispute, DisputeState.REJECTED, resolution=answer, actor=manager)
 
     def counts(self) -> dict:
         from debitor.models import Event, PaymentAllocation
 
-        models = [
-            Client,
-            PortalUser,
-            StaffUser,
-            Contract,
-            Invoice,
-            Payment,
-            PaymentAllocation,
-            Dispute,
-            Task,
-            Event,
-        ]
+        models = [Client, PortalUser, StaffUser, Contract, Invoice, Payment, PaymentAllocation, Dispute, Task, Event]
         return {m.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in models}
 
 

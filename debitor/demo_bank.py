@@ -94,7 +94,7 @@ def demo_statement(day: date, *, seed: int = 7, skip: int = 0) -> tuple[str, byt
         return []
 
     def owed(inv: Invoice) -> int:
-        return inv.total_kopecks - inv.paid_kopecks
+        return inv.outstanding_kopecks  # credit notes included
 
     for style in (
         "по счету № {n} от {d}",

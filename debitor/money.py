@@ -1,9 +1,17 @@
-"""Money as integer minor units (kopecks) plus a currency code; never floats."""
+"""Money as integer minor units (kopecks) plus a currency code; never floats. The one place that turns
+kopecks into text and text into kopecks:
+
+- ``format_money``: for people, in the page's locale with the currency (``123 456,78 ₽``; the pages'
+  ``money`` filter);
+- ``format_amount``: for documents' columns, grouped, without the currency (``123 456,78``);
+- ``plain_amount``: for machines and forms — 1C, bank payment purposes, QR codes, input values
+  (``123456.78``: a dot, no grouping); ``to_decimal`` the same as a ``Decimal`` (spreadsheets);
+- ``parse_kopecks``: what a person typed (``1 234,56``, ``1234.56 ₽``) back into kopecks.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import format_currency, format_decimal
@@ -16,42 +24,6 @@ MAX_KOPECKS = 10**15
 
 class MoneyError(ValueError):
     pass
-
-
-@dataclass(frozen=True, slots=True)
-class Money:
-    kopecks: int
-    currency: str = "RUB"
-
-    def __post_init__(self):
-        if not isinstance(self.kopecks, int) or isinstance(self.kopecks, bool):
-            raise MoneyError(f"amount must be integer minor units, got {self.kopecks!r}")
-
-    @property
-    def amount(self) -> Decimal:
-        return Decimal(self.kopecks) / MINOR.get(self.currency, 100)
-
-    def _same(self, other: Money) -> None:
-        if self.currency != other.currency:
-            raise MoneyError(f"currency mismatch: {self.currency} vs {other.currency}")
-
-    def __add__(self, other: Money) -> Money:
-        self._same(other)
-        return Money(self.kopecks + other.kopecks, self.currency)
-
-    def __sub__(self, other: Money) -> Money:
-        self._same(other)
-        return Money(self.kopecks - other.kopecks, self.currency)
-
-    def __neg__(self) -> Money:
-        return Money(-self.kopecks, self.currency)
-
-    def format(self, locale: str = "ru") -> str:
-        return format_money(self.kopecks, self.currency, locale)
-
-    @classmethod
-    def parse(cls, text: str, currency: str = "RUB") -> Money:
-        return cls(parse_kopecks(text), currency)
 
 
 AMOUNT_TEXT = re.compile(r"-?[0-9]{1,20}(\.[0-9]*)?|-?\.[0-9]+")
@@ -84,6 +56,21 @@ def format_money(kopecks: int | None, currency: str = "RUB", locale: str = "ru")
         return "—"
     text = format_currency(Decimal(kopecks) / MINOR.get(currency, 100), currency, locale=locale)
     return _LETTERS_THEN_DIGIT.sub("\u00a0", text)
+
+
+def format_amount(kopecks: int, locale: str = "ru") -> str:
+    """An amount without the currency, grouped for the locale: 123 456,78 / 123,456.78 (documents)."""
+    return format_decimal(to_decimal(kopecks), "#,##0.00", locale=locale)
+
+
+def to_decimal(kopecks: int) -> Decimal:
+    """Kopecks as an exact decimal of rubles: 12345678 → Decimal("123456.78")."""
+    return Decimal(kopecks).scaleb(-2)
+
+
+def plain_amount(kopecks: int) -> str:
+    """Kopecks as machines read them: rubles with a dot and exactly two decimals, no grouping (-5 → "-0.05")."""
+    return f"{to_decimal(kopecks):.2f}"
 
 
 def format_count(value: int | None, locale: str = "ru") -> str:

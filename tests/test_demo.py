@@ -5,9 +5,10 @@ import sqlalchemy as sa
 from debitor.contracts.models import Contract, ContractState
 from debitor.db import db
 from debitor.demo import CLIENT_PASSWORD, STAFF_PASSWORD, load_demo
+from debitor.disputes.models import DisputeState
 from debitor.identifiers import validate_inn
 from debitor.invoices.models import Invoice, InvoiceState
-from debitor.models import Client, Dispute, Payment, PaymentAllocation, PaymentState, Task
+from debitor.models import Client, Dispute, Event, Payment, PaymentAllocation, PaymentState, Task
 from tests.conftest import post_form
 
 
@@ -46,6 +47,40 @@ def test_demo_data(app):
         )
         > 0
     )  # credit
+
+    # credit notes: what each invoice was credited is the sum of the credit notes correcting it, and what it
+    # owes is its total less payments and credits (one disputed invoice is partly credited)
+    notes = sa.select(Invoice.corrects_id, sa.func.sum(Invoice.total_kopecks)).where(Invoice.kind == "credit_note")
+    credited = dict(db.session.execute(notes.group_by(Invoice.corrects_id)).all())
+    assert sorted(credited) and any(db.session.get(Invoice, i).state != InvoiceState.CANCELLED for i in credited)
+    for inv in db.session.scalars(sa.select(Invoice).where(Invoice.kind == "invoice")):
+        assert inv.credited_kopecks == credited.get(inv.id, 0), inv.id
+        if inv.state in (InvoiceState.ISSUED, InvoiceState.PARTIALLY_PAID):
+            assert inv.outstanding_kopecks == inv.total_kopecks - inv.paid_kopecks - inv.credited_kopecks > 0
+    assert {s for (s,) in db.session.execute(sa.select(Dispute.state).distinct())} == {
+        DisputeState.OPEN,
+        DisputeState.CREDITED,
+        DisputeState.REJECTED,
+    }
+    # every state was reached through the services: each contract's moves are on its timeline
+    for contract in db.session.scalars(sa.select(Contract)):
+        moves = db.session.scalars(
+            sa.select(Event.kind)
+            .where(Event.contract_id == contract.id, Event.subject == "contract")
+            .order_by(Event.id)
+        ).all()
+        expected = {
+            ContractState.DRAFT: [],
+            ContractState.AWAITING_ACK: ["contract_sent"],
+            ContractState.ACKNOWLEDGED: ["contract_sent", "contract_acknowledged"],
+            ContractState.ACK_OVERDUE: ["contract_sent", "contract_ack_overdue"],
+            ContractState.TERMINATED: ["contract_terminated"],
+        }[contract.state]
+        assert moves == expected, contract.number
+    overdue = db.session.scalars(sa.select(Contract.id).where(Contract.state == ContractState.ACK_OVERDUE)).all()
+    assert set(overdue) <= set(
+        db.session.scalars(sa.select(Task.contract_id).where(Task.kind == "contract_ack_overdue"))
+    )
 
     rows = db.session.execute(
         sa.select(Invoice.number_year, sa.func.count(), sa.func.max(Invoice.number_seq))

@@ -2,7 +2,15 @@ from decimal import Decimal
 
 import pytest
 
-from debitor.money import Money, MoneyError, format_money, parse_kopecks, vat_included
+from debitor.money import (
+    MoneyError,
+    format_amount,
+    format_money,
+    parse_kopecks,
+    plain_amount,
+    to_decimal,
+    vat_included,
+)
 
 
 @pytest.mark.parametrize(
@@ -25,12 +33,21 @@ def test_parse_rejects(text):
         parse_kopecks(text)
 
 
-def test_money_is_integer_and_currency_safe():
-    with pytest.raises(MoneyError):
-        Money(1.5)  # type: ignore[arg-type]
-    with pytest.raises(MoneyError):
-        Money(100, "RUB") + Money(100, "USD")
-    assert (Money(150) - Money(50)).kopecks == 100
+@pytest.mark.parametrize(
+    ("kopecks", "plain", "ru", "en"),
+    [
+        (12345678, "123456.78", "123\u00a0456,78", "123,456.78"),
+        (5, "0.05", "0,05", "0.05"),
+        (-5, "-0.05", "-0,05", "-0.05"),
+        (0, "0.00", "0,00", "0.00"),
+        (-99999999999, "-999999999.99", "-999\u00a0999\u00a0999,99", "-999,999,999.99"),
+    ],
+)
+def test_amounts_for_machines_and_documents(kopecks, plain, ru, en):
+    """One conversion each: plain (1C, bank purposes, QR codes, form values), grouped for documents, exact."""
+    assert plain_amount(kopecks) == plain
+    assert (format_amount(kopecks, "ru"), format_amount(kopecks, "en")) == (ru, en)
+    assert to_decimal(kopecks) == Decimal(plain) and parse_kopecks(plain) == kopecks
 
 
 def test_format_by_locale():

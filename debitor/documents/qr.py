@@ -10,6 +10,8 @@ from functools import lru_cache
 
 import segno
 
+from debitor.money import plain_amount
+
 HEADER = "ST00012"  # format ST, version 0001, encoding flag 2 = UTF-8
 LIMITS = {"Name": 160, "PersonalAcc": 20, "BankName": 45, "BIC": 9, "CorrespAcc": 20, "Purpose": 210}
 QR_ERROR = "m"
@@ -23,19 +25,12 @@ def clean(value: object, limit: int | None = None) -> str:
     return text
 
 
-def rubles(kopecks: int) -> str:
-    """1234.56 (dot, no grouping), as bank purposes write amounts."""
-    sign = "-" if kopecks < 0 else ""
-    units, cents = divmod(abs(kopecks), 100)
-    return f"{sign}{units}.{cents:02d}"
-
-
 def payment_purpose(invoice) -> str:
     """Оплата по счёту № 42 от 05.01.2026, в т.ч. НДС 22% - 22000.00 руб. (or НДС не облагается)."""
     purpose = f"Оплата по счёту № {invoice.number} от {invoice.issued_on:%d.%m.%Y}"
     rate = invoice.vat_rate or 0
     if rate:
-        purpose += f", в т.ч. НДС {rate.normalize():f}% - {rubles(invoice.vat_kopecks)} руб."
+        purpose += f", в т.ч. НДС {rate.normalize():f}% - {plain_amount(invoice.vat_kopecks)} руб."
     else:
         purpose += ", НДС не облагается"
     return purpose

@@ -41,6 +41,7 @@ from debitor.invoices.models import Invoice, InvoiceKind, InvoiceState
 from debitor.invoices.requisites import parties
 from debitor.languages import languages, supported
 from debitor.legal_names import short_legal_name
+from debitor.money import format_amount
 from debitor.orgs.models import Organisation
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -116,7 +117,7 @@ class Fmt:
         self.currency = currency
 
     def money(self, kopecks: int, sign: int = 1) -> str:
-        return format_decimal(Decimal(sign * kopecks) / 100, "#,##0.00", locale=self.locale)
+        return format_amount(sign * kopecks, self.locale)
 
     def qty(self, quantity: Decimal) -> str:
         return format_decimal(Decimal(quantity), "#,##0.###", locale=self.locale)

@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from debitor import csvfile
 from debitor.db import db
 from debitor.invoices.queries import TableRow
+from debitor.money import to_decimal
 
 BATCH = 2000
 
@@ -60,9 +61,9 @@ def _values(row: TableRow, today: date, state_label: Callable[[str], str]) -> li
         row.issued_on,
         row.due_on,
         row.days_overdue(today) or None,
-        rubles(row.signed_total_kopecks),
-        rubles(row.paid_kopecks),
-        rubles(row.outstanding_kopecks),
+        to_decimal(row.signed_total_kopecks),
+        to_decimal(row.paid_kopecks),
+        to_decimal(row.outstanding_kopecks),
         row.currency,
         state_label(row.status),
     ]
@@ -73,10 +74,6 @@ def state_label(state: str) -> str:
     from debitor.web.labels import LABELS
 
     return str(LABELS.get(state, state))
-
-
-def rubles(kopecks: int) -> Decimal:
-    return Decimal(kopecks).scaleb(-2)
 
 
 def csv_chunks(rows: Iterable[TableRow], *, today: date, state_label: Callable[[str], str] = str) -> Iterator[str]:

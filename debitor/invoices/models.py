@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from debitor.db import KOPECKS, CreatedMixin, IdMixin, UTCDateTime, db, enum_column
+from debitor.invoices import rules
 from debitor.states import Derived, StateMachine
 
 
@@ -27,6 +28,7 @@ class InvoiceKind(enum.StrEnum):
 
 
 OPEN_STATES = (InvoiceState.ISSUED, InvoiceState.PARTIALLY_PAID)
+assert tuple(s.value for s in OPEN_STATES) == rules.OPEN_STATE_VALUES
 CREDIT_NOTE_STATUS = "credit_note"  # what an issued credit note's badge says: it is never a bill to pay
 
 
@@ -54,11 +56,18 @@ INVOICE_FLOW = StateMachine(
     initial=InvoiceState.DRAFT,
 )
 SETTLED_STATES = (*OPEN_STATES, InvoiceState.PAID)  # the states SETTLEMENT moves an invoice between
-# An issued invoice is paid when its payments cover the total, partly paid when some money is applied.
+# An issued invoice is paid when its payments and credit notes cover the total (nothing is owed), partly
+# paid when some money is applied; one only partly credited and not paid is still just issued.
 SETTLEMENT = Derived(
-    lambda total, paid: [(paid >= total, InvoiceState.PAID), (paid > 0, InvoiceState.PARTIALLY_PAID)],
+    lambda total, paid, credited: [
+        (paid + credited >= total, InvoiceState.PAID),
+        (paid > 0, InvoiceState.PARTIALLY_PAID),
+    ],
     InvoiceState.ISSUED,
 )
+
+
+AMOUNT_COLUMNS = ("total_kopecks", "paid_kopecks", "credited_kopecks")  # covered by the table's indexes
 
 
 @INVOICE_FLOW.governs
@@ -84,6 +93,9 @@ class Invoice(IdMixin, CreatedMixin, db.Model):
     total_kopecks: Mapped[int] = mapped_column(KOPECKS, default=0)  # gross, what the client pays
     paid_kopecks: Mapped[int] = mapped_column(KOPECKS, default=0)
     paid_on: Mapped[date | None] = mapped_column(sa.Date)
+    # what credit notes took off this invoice (gross, like the total): a full one cancels it, a partial one
+    # lowers what is owed (``outstanding_kopecks``); what is owed is total − paid − credited
+    credited_kopecks: Mapped[int] = mapped_column(KOPECKS, default=0, server_default="0")
     # the supplier's, bank's, buyer's and contract's requisites as they were at issue (invoices.requisites)
     requisites_id: Mapped[int | None] = mapped_column(sa.ForeignKey("requisite_sets.id"))
 
@@ -99,6 +111,7 @@ class Invoice(IdMixin, CreatedMixin, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("organisation_id", "kind", "number_year", "number_seq", name="uq_invoice_number"),
         sa.CheckConstraint("paid_kopecks >= 0", name="paid_nonneg"),
+        sa.CheckConstraint("credited_kopecks >= 0", name="credited_nonneg"),
         sa.CheckConstraint("state = 'draft' OR number_seq IS NOT NULL", name="issued_has_number"),
         sa.Index("ix_invoices_state_due", "state", "due_on"),
         # (client_id, state) and (issued_on) are served by ix_invoices_client_issued / ix_invoices_issued_id
@@ -107,7 +120,7 @@ class Invoice(IdMixin, CreatedMixin, db.Model):
             "ix_invoices_open_due",
             "due_on",
             "id",
-            postgresql_include=["client_id", "state", "kind", "total_kopecks", "paid_kopecks"],
+            postgresql_include=["client_id", "state", "kind", *AMOUNT_COLUMNS],
             postgresql_where=sa.text("state IN ('issued', 'partially_paid')"),
             sqlite_where=sa.text("state IN ('issued', 'partially_paid')"),
         ),
@@ -116,7 +129,7 @@ class Invoice(IdMixin, CreatedMixin, db.Model):
             "client_id",
             "due_on",
             "id",
-            postgresql_include=["state", "kind", "total_kopecks", "paid_kopecks"],
+            postgresql_include=["state", "kind", *AMOUNT_COLUMNS],
             postgresql_where=sa.text("state IN ('issued', 'partially_paid')"),
             sqlite_where=sa.text("state IN ('issued', 'partially_paid')"),
         ),
@@ -125,7 +138,7 @@ class Invoice(IdMixin, CreatedMixin, db.Model):
             "client_id",
             "issued_on",
             "id",
-            postgresql_include=["state", "kind", "total_kopecks", "paid_kopecks"],
+            postgresql_include=["state", "kind", *AMOUNT_COLUMNS],
         ),
         sa.Index("ix_invoices_issued_id", "issued_on", "id"),
         sa.Index("ix_invoices_number_seq", "number_seq"),
@@ -135,6 +148,7 @@ class Invoice(IdMixin, CreatedMixin, db.Model):
         kw.setdefault("state", InvoiceState.DRAFT)  # usable before the first flush
         kw.setdefault("kind", InvoiceKind.INVOICE)
         kw.setdefault("paid_kopecks", 0)
+        kw.setdefault("credited_kopecks", 0)
         super().__init__(**kw)
 
     @property
@@ -157,25 +171,85 @@ class Invoice(IdMixin, CreatedMixin, db.Model):
         return signed_total(self.kind, self.total_kopecks)
 
     @property
+    def is_open(self) -> bool:
+        return rules.is_open(self.kind, self.state)
+
+    @property
     def outstanding_kopecks(self) -> int:
-        if self.state not in OPEN_STATES or self.is_credit_note:
-            return 0
-        return max(self.total_kopecks - self.paid_kopecks, 0)
+        return rules.outstanding(self.kind, self.state, self.total_kopecks, self.paid_kopecks, self.credited_kopecks)
 
     def days_overdue(self, today: date) -> int:
-        if self.state not in OPEN_STATES or self.due_on is None or self.is_credit_note:
-            return 0
-        return max((today - self.due_on).days, 0)
+        return rules.days_overdue(self.kind, self.state, self.due_on, today)
+
+    def is_overdue(self, today: date) -> bool:
+        return rules.is_overdue(self.kind, self.state, self.due_on, today)
 
 
 def settlement_figures(invoice: Invoice) -> dict[str, int]:
     """What ``SETTLEMENT`` reads of one invoice (``settlement_columns`` is the same for SQL)."""
-    return {"total": invoice.total_kopecks, "paid": invoice.paid_kopecks}
+    return {"total": invoice.total_kopecks, "paid": invoice.paid_kopecks, "credited": invoice.credited_kopecks}
 
 
 def settlement_columns() -> dict[str, sa.ColumnElement]:
     """``settlement_figures`` as columns, for ``transition_rows`` over many invoices."""
-    return {"total": Invoice.total_kopecks, "paid": Invoice.paid_kopecks}
+    return {"total": Invoice.total_kopecks, "paid": Invoice.paid_kopecks, "credited": Invoice.credited_kopecks}
+
+
+# --- open, overdue, outstanding for many invoices: ``debitor.invoices.rules`` in SQL ------------------------
+# The open states are SQL literals, not bound parameters, so that PostgreSQL matches the partial indexes'
+# ``WHERE state IN ('issued', 'partially_paid')`` whatever plan it caches.
+
+
+def _literal(value: str):
+    return sa.literal(value, literal_execute=True)
+
+
+def is_invoice_sql() -> sa.ColumnElement[bool]:
+    return Invoice.kind == _literal(rules.INVOICE)
+
+
+def open_states_sql() -> sa.ColumnElement[bool]:
+    return Invoice.state.in_([_literal(s) for s in rules.OPEN_STATE_VALUES])
+
+
+def open_sql() -> sa.ColumnElement[bool]:
+    """``rules.is_open``: invoices (not credit notes) issued or partly paid."""
+    return sa.and_(open_states_sql(), is_invoice_sql())
+
+
+def overdue_sql(today: date, days: int = 1) -> sa.ColumnElement[bool]:
+    """Open and at least ``days`` days overdue on ``today`` (``rules.days_overdue(...) >= days``)."""
+    return sa.and_(open_sql(), due_before_sql(today, days))
+
+
+def due_before_sql(today: date, days: int = 1) -> sa.ColumnElement[bool]:
+    """The due-date half of ``overdue_sql``, for queries that already filter open invoices."""
+    return Invoice.due_on <= rules.calendar().latest_overdue_due(today, days)
+
+
+def status_sql(status: str, today: date) -> sa.ColumnElement[bool]:
+    """The documents a list's status filter means, the same for the portal, the staff table and the API:
+    ``open`` (``open_sql``), ``overdue`` (``overdue_sql``), ``credit`` (credit notes in force), ``all``, or a
+    state's own name (``paid``, ``cancelled``, ``draft``, ``issued``, ``partially_paid``). ValueError otherwise."""
+    if status == "open":
+        return open_sql()
+    if status == "overdue":
+        return overdue_sql(today)
+    if status == "credit":
+        return sa.and_(Invoice.kind == _literal(InvoiceKind.CREDIT_NOTE.value), Invoice.state != InvoiceState.DRAFT)
+    if status == "all":
+        return sa.true()
+    return Invoice.state == _literal(InvoiceState(status).value)
+
+
+def owed_sql() -> sa.ColumnElement[int]:
+    """What an open invoice still owes (total − paid − credited): for rows already filtered with ``open_sql``."""
+    return Invoice.total_kopecks - Invoice.paid_kopecks - Invoice.credited_kopecks
+
+
+def outstanding_sql() -> sa.ColumnElement[int]:
+    """``Invoice.outstanding_kopecks`` for any row: what is owed on an open invoice, else 0."""
+    return sa.case((sa.and_(open_sql(), owed_sql() > 0), owed_sql()), else_=0)
 
 
 class RequisiteSet(IdMixin, CreatedMixin, db.Model):
@@ -197,6 +271,8 @@ class InvoiceLine(IdMixin, db.Model):
     unit_price_kopecks: Mapped[int] = mapped_column(KOPECKS)
     amount_kopecks: Mapped[int] = mapped_column(KOPECKS)  # gross line amount
     vat_kopecks: Mapped[int] = mapped_column(KOPECKS, default=0)
+    # a credit note's line: the line of the corrected invoice it credits (None: an amount off the whole invoice)
+    corrects_line_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invoice_lines.id"))
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
     __table_args__ = (sa.CheckConstraint("quantity > 0", name="quantity_positive"),)
 

@@ -1,5 +1,5 @@
-"""The staff invoice table over a million invoices: the query-string schema, the filtered select,
-keyset pages and the totals of the filtered set.
+"""The staff invoice table over a million invoices: the filtered select, keyset pages, the totals of the
+filtered set and the export's select (the query string is ``debitor.invoices.table_query``).
 
 Pages are keyset ("seek") pages, never OFFSET: the opaque cursor carries the sort key and id of the
 row a page starts after (or ends before), and the page is ``WHERE (key, id) > (:key, :id) ORDER BY
@@ -8,68 +8,52 @@ come and go between two clicks. NULL keys (a draft has no number and no dates, a
 date) sort as the greatest values, last ascending and first descending, which is how a PostgreSQL
 b-tree returns them, so the common views are plain index scans (the indexes are in migration 0003).
 
-"Open" means what clients owe: invoices (not credit notes) issued or partially paid; "overdue" is
-open and past the due date, as on the home page.
-
-The open states are written as SQL literals, not bound parameters, so that PostgreSQL can match the
-partial indexes' ``WHERE state IN ('issued', 'partially_paid')`` whatever plan it caches.
+"Open", "overdue" and "outstanding" are ``debitor.invoices.rules``, in SQL from ``debitor.invoices.models``
+(``open_sql``, ``due_before_sql``, ``outstanding_sql``), as on the home pages.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
-from dataclasses import dataclass, fields, replace
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import gettext
-from marshmallow import ValidationError, post_load, validates_schema
-from marshmallow import fields as mf
 
 from debitor.clients.models import Client, ClientInn, fold
 from debitor.db import db, in_values
-from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind, InvoiceState, shown_status, signed_total
+from debitor.invoices import rules
+from debitor.invoices.models import (
+    Invoice,
+    InvoiceKind,
+    InvoiceState,
+    due_before_sql,
+    is_invoice_sql,
+    open_sql,
+    open_states_sql,
+    outstanding_sql,
+    owed_sql,
+    shown_status,
+    signed_total,
+)
 from debitor.invoices.numbers import parse_number
-from debitor.schemas import MAX_ID, N_, Day, Id, QuerySchema, one_of
+from debitor.invoices.table_query import (  # noqa: F401 - the table's query string, imported from here too
+    DEFAULT_DIRECTION,
+    OPEN_STATUSES,
+    SETTLED_STATUSES,
+    SORTS,
+    STATUSES,
+    Cursor,
+    InvoiceTableQuery,
+    TableQuery,
+    default_sort,
+)
 
 PAGE_SIZE = 50
 SEARCH_IDS_MAX = 1000  # more matching clients than this: a subquery instead of a list of ids
-STATUSES = ("open", "overdue", "all", *(s.value for s in InvoiceState))
-OPEN_STATUSES = {"open", "overdue", InvoiceState.ISSUED.value, InvoiceState.PARTIALLY_PAID.value}
-SETTLED_STATUSES = {InvoiceState.DRAFT.value, InvoiceState.PAID.value, InvoiceState.CANCELLED.value}
-DATE_SORTS = {"issued_on", "due_on"}
-SORTS = ("issued_on", "due_on", "number", "total", "outstanding", "client")
-DEFAULT_DIRECTION = {
-    "issued_on": "desc",
-    "due_on": "asc",
-    "number": "desc",
-    "total": "desc",
-    "outstanding": "desc",
-    "client": "asc",
-}
 INN_PREFIX_MIN = 4  # shorter digit strings are invoice numbers only
-
-
-def _literal(value: str):
-    return sa.literal(value, literal_execute=True)
-
-
-def is_open() -> sa.ColumnElement[bool]:
-    return Invoice.state.in_([_literal(s.value) for s in OPEN_STATES])
-
-
-def is_invoice() -> sa.ColumnElement[bool]:
-    return Invoice.kind == _literal(InvoiceKind.INVOICE.value)
-
-
-def outstanding_expr() -> sa.ColumnElement[int]:
-    """What the client still owes, as ``Invoice.outstanding_kopecks`` computes it (credit notes owe nothing)."""
-    owing = sa.and_(is_open(), is_invoice(), Invoice.total_kopecks > Invoice.paid_kopecks)
-    return sa.case((owing, Invoice.total_kopecks - Invoice.paid_kopecks), else_=0)
+RECEIVABLE = ("open", "overdue")  # the statuses that mean what clients owe: open invoices only
 
 
 def sort_key(sort: str) -> tuple[sa.ColumnElement, bool]:
@@ -83,177 +67,27 @@ def sort_key(sort: str) -> tuple[sa.ColumnElement, bool]:
     if sort == "total":
         return Invoice.total_kopecks, False
     if sort == "outstanding":
-        return outstanding_expr(), False
+        return outstanding_sql(), False
     return Client.short_name, False
-
-
-# --- the query string ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Cursor:
-    """Where a page starts: after (or, going back, before) the row with this sort key and id."""
-
-    sort: str
-    direction: str
-    key: Any
-    id: int
-    before: bool = False
-
-    def encode(self) -> str:
-        key = self.key.isoformat() if isinstance(self.key, date) else self.key
-        raw = json.dumps([self.sort, self.direction, key, self.id, int(self.before)], separators=(",", ":"))
-        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-    @classmethod
-    def decode(cls, token: str) -> Cursor:
-        """The cursor in ``token``; ValueError when it is not one this module made."""
-        try:
-            raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-            sort, direction, key, row_id, before = raw
-        except (binascii.Error, UnicodeDecodeError, json.JSONDecodeError, TypeError, ValueError) as exc:
-            raise ValueError("not a cursor") from exc
-        if sort not in SORTS or direction not in ("asc", "desc") or type(row_id) is not int or before not in (0, 1):
-            raise ValueError("not a cursor")
-        if not 0 < row_id <= MAX_ID or (type(key) is int and abs(key) > MAX_ID):
-            raise ValueError("not a cursor: a number no row has")  # an OverflowError in the database otherwise
-        if key is not None:
-            if sort in DATE_SORTS:
-                key = date.fromisoformat(key) if isinstance(key, str) else None
-            elif (sort == "client") != isinstance(key, str) or isinstance(key, bool | float):
-                key = None
-            if key is None:
-                raise ValueError("not a cursor key")
-        return cls(sort, direction, key, row_id, bool(before))
-
-
-@dataclass(frozen=True)
-class TableQuery:
-    """The table's filters, sort and page, as read from the query string."""
-
-    status: str = "open"
-    client_id: int | None = None
-    manager_id: int | None = None
-    issued_from: date | None = None
-    issued_to: date | None = None
-    overdue_min_days: int | None = None
-    q: str = ""
-    sort: str = "due_on"
-    direction: str = "asc"
-    cursor: Cursor | None = None
-
-    def args(self, **changes) -> dict[str, str]:
-        """Query-string arguments for a link to this view (defaults and the cursor left out), with changes."""
-        cursor = changes.pop("cursor", None)
-        query = replace(self, cursor=None, **changes)
-        out: dict[str, str] = {}
-        for f in fields(query):
-            value = getattr(query, f.name)
-            if f.name in ("sort", "direction", "cursor") or value in (None, ""):
-                continue
-            if f.name == "status" and value == "open":
-                continue
-            out[f.name] = value.isoformat() if isinstance(value, date) else str(value)
-        if query.sort != default_sort(query.status):
-            out["sort"] = query.sort
-        if query.direction != DEFAULT_DIRECTION[query.sort] or "sort" in out:
-            out["direction"] = query.direction
-        if cursor is not None:
-            out["cursor"] = cursor.encode()
-        return out
-
-    def sorted_by(self, sort: str) -> dict[str, str]:
-        """Arguments for a column header: sort by it, or turn the direction round if it is the sort."""
-        if sort == self.sort:
-            return self.args(direction="asc" if self.direction == "desc" else "desc")
-        return self.args(sort=sort, direction=DEFAULT_DIRECTION[sort])
-
-    def with_status(self, status: str) -> dict[str, str]:
-        """Arguments for a status tab: a sort left at its default follows the new status's default."""
-        if self.sort == default_sort(self.status) and self.direction == DEFAULT_DIRECTION[self.sort]:
-            sort = default_sort(status)
-            return self.args(status=status, sort=sort, direction=DEFAULT_DIRECTION[sort])
-        return self.args(status=status)
-
-    @property
-    def filtered(self) -> bool:
-        """Whether anything narrows the table beyond the default status."""
-        return bool(
-            self.status != "open"
-            or self.client_id
-            or self.manager_id
-            or self.issued_from
-            or self.issued_to
-            or self.overdue_min_days
-            or self.q
-        )
-
-
-def default_sort(status: str) -> str:
-    return "due_on" if status in OPEN_STATUSES else "issued_on"
-
-
-def _days(value: int) -> None:
-    if not 1 <= value <= 3650:
-        raise ValidationError(gettext("Must be from %(min)s to %(max)s", min=1, max=3650))
-
-
-def _search_length(value: str) -> None:
-    if len(value) > 100:
-        raise ValidationError(gettext("At most %(max)s characters", max=100))
-
-
-class InvoiceTableQuery(QuerySchema):
-    """The staff invoice table's query string. Unknown parameters are ignored (``lang``, htmx's own)."""
-
-    status = mf.String(load_default="open", validate=one_of(STATUSES, N_("Unknown status “%(value)s”")))
-    client_id = Id()
-    manager_id = Id()
-    issued_from = Day()
-    issued_to = Day()
-    overdue_min_days = mf.Integer(strict=False, validate=_days)
-    q = mf.String(load_default="", validate=_search_length)
-    sort = mf.String(validate=one_of(SORTS, N_("Cannot sort by “%(value)s”")))
-    direction = mf.String(validate=one_of(("asc", "desc"), N_("Direction must be asc or desc, not “%(value)s”")))
-    cursor = mf.String()
-
-    @validates_schema
-    def _period(self, data, **kwargs):
-        start, end = data.get("issued_from"), data.get("issued_to")
-        if start and end and start > end:
-            raise ValidationError(gettext("The period ends before it starts"), "issued_to")
-
-    @post_load
-    def _make(self, data, **kwargs) -> TableQuery:
-        data.setdefault("sort", default_sort(data["status"]))
-        data.setdefault("direction", DEFAULT_DIRECTION[data["sort"]])
-        token = data.pop("cursor", None)
-        query = TableQuery(**data)
-        if token is None:
-            return query
-        try:
-            cursor = Cursor.decode(token)
-        except ValueError:
-            cursor = None
-        if cursor is None or (cursor.sort, cursor.direction) != (query.sort, query.direction):
-            message = gettext("This page link is not valid (any more): start again from the first page")
-            raise ValidationError(message, "cursor")
-        return replace(query, cursor=cursor)
 
 
 # --- the filtered set -----------------------------------------------------------------------------
 
 
+def _receivable(query: TableQuery) -> bool:
+    """Whether the filter means open invoices only (what clients owe)."""
+    return query.status in RECEIVABLE or bool(query.overdue_min_days)
+
+
 def conditions(query: TableQuery, today: date) -> list[sa.ColumnElement[bool]]:
     """The WHERE clauses of the filtered set (on ``invoices`` only: clients are reached by subqueries)."""
     out: list[sa.ColumnElement[bool]] = []
-    receivable = query.status in ("open", "overdue") or bool(query.overdue_min_days)
-    if query.status not in ("open", "overdue", "all"):
-        out.append(Invoice.state == _literal(query.status))
-    if receivable:  # what clients owe: invoices (not credit notes) awaiting payment
-        out += [is_open(), is_invoice()]
+    if query.status not in (*RECEIVABLE, "all"):
+        out.append(Invoice.state == sa.literal(query.status, literal_execute=True))
+    if _receivable(query):  # what clients owe: invoices (not credit notes) awaiting payment
+        out.append(open_sql())
     if query.status == "overdue" or query.overdue_min_days:
-        out.append(Invoice.due_on <= today - timedelta(days=query.overdue_min_days or 1))
+        out.append(due_before_sql(today, query.overdue_min_days or 1))
     if query.client_id:
         out.append(Invoice.client_id == query.client_id)
     if query.manager_id:
@@ -275,7 +109,7 @@ def search_condition(text: str) -> sa.ColumnElement[bool]:
     found: list[sa.ColumnElement[bool]] = []
     number = parse_number(text)
     if number:
-        same = [Invoice.number_seq == number.seq, Invoice.kind == _literal(number.kind.value)]
+        same = [Invoice.number_seq == number.seq, Invoice.kind == sa.literal(number.kind.value, literal_execute=True)]
         found.append(sa.and_(*same, *([Invoice.number_year == number.year] if number.year else [])))
     clients = None
     if text.isascii() and text.isdigit():
@@ -321,6 +155,7 @@ class TableRow:
     due_on: date | None
     total_kopecks: int
     paid_kopecks: int
+    credited_kopecks: int
     currency: str
     client_id: int
     client_name: str
@@ -335,7 +170,7 @@ class TableRow:
 
     @property
     def is_open(self) -> bool:
-        return self.state in OPEN_STATES and self.kind == InvoiceKind.INVOICE
+        return rules.is_open(self.kind, self.state)
 
     @property
     def status(self) -> str:
@@ -347,12 +182,10 @@ class TableRow:
 
     @property
     def outstanding_kopecks(self) -> int:
-        return max(self.total_kopecks - self.paid_kopecks, 0) if self.is_open else 0
+        return rules.outstanding(self.kind, self.state, self.total_kopecks, self.paid_kopecks, self.credited_kopecks)
 
     def days_overdue(self, today: date) -> int:
-        if not self.is_open or self.due_on is None:
-            return 0
-        return max((today - self.due_on).days, 0)
+        return rules.days_overdue(self.kind, self.state, self.due_on, today)
 
 
 ROW_COLUMNS = (
@@ -364,6 +197,7 @@ ROW_COLUMNS = (
     Invoice.due_on,
     Invoice.total_kopecks,
     Invoice.paid_kopecks,
+    Invoice.credited_kopecks,
     Invoice.currency,
     Invoice.client_id,
     Client.short_name.label("client_name"),
@@ -388,7 +222,7 @@ def _nullable(query: TableQuery) -> bool:
     """Whether the sort key can be NULL in the filtered set: drafts have no dates and no number,
     credit notes no due date; open and overdue invoices have all three."""
     key_can_be_null = sort_key(query.sort)[1]
-    if not key_can_be_null or query.status in ("open", "overdue") or query.overdue_min_days:
+    if not key_can_be_null or _receivable(query):
         return False
     return query.sort == "due_on" or query.status in ("all", InvoiceState.DRAFT.value)
 
@@ -483,23 +317,21 @@ class Totals:
 def totals_select(query: TableQuery, today: date) -> sa.Select:
     """Count, sum of totals and sum of what is still owed over the whole filtered set, in one aggregate.
 
-    An open invoice always owes ``total - paid`` (a fully paid one is ``paid``), so where the filter
+    An open invoice always owes ``total - paid - credited`` (a settled one is ``paid``), so where the filter
     already means open invoices the outstanding sum needs no CASE: one index-only scan of
     ``ix_invoices_open_due`` at 90k open invoices.
     """
     # credit notes count negative, as their rows show them (signed_total); open invoices are never one
-    total = sa.func.sum(sa.case((is_invoice(), Invoice.total_kopecks), else_=-Invoice.total_kopecks))
-    if query.status in ("open", "overdue") or query.overdue_min_days:  # open invoices only
-        owing = sa.func.sum(Invoice.total_kopecks - Invoice.paid_kopecks)
+    total = sa.func.sum(sa.case((is_invoice_sql(), Invoice.total_kopecks), else_=-Invoice.total_kopecks))
+    if _receivable(query):  # open invoices only
+        owing = sa.func.sum(owed_sql())
         total = sa.func.sum(Invoice.total_kopecks)
     elif query.status in OPEN_STATUSES:  # issued / partially paid: credit notes too, which owe nothing
-        owing = sa.func.sum(Invoice.total_kopecks - Invoice.paid_kopecks).filter(is_invoice())
+        owing = sa.func.sum(owed_sql()).filter(is_invoice_sql())
     elif query.status in SETTLED_STATUSES:
         owing = sa.literal(0)
     else:
-        owing = sa.func.sum(Invoice.total_kopecks - Invoice.paid_kopecks).filter(
-            is_open(), is_invoice(), Invoice.total_kopecks > Invoice.paid_kopecks
-        )
+        owing = sa.func.sum(owed_sql()).filter(open_states_sql(), is_invoice_sql(), owed_sql() > 0)
     return sa.select(
         sa.func.count(),
         sa.func.coalesce(total, 0),

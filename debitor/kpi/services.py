@@ -8,10 +8,10 @@ from datetime import date
 import sqlalchemy as sa
 
 from debitor.db import db
-from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind
+from debitor.invoices.models import Invoice, due_before_sql, open_sql, owed_sql
 from debitor.payments.models import Direction, Payment, PaymentState
 from debitor.payments.services import unapplied_credit
-from debitor.tasks.models import ACTIVE_TASK_STATES, Task
+from debitor.tasks.services import counts as task_counts
 
 
 @dataclass
@@ -27,21 +27,16 @@ class StaffCounts:
 
 
 def staff_counts(today: date, now) -> StaffCounts:
-    outstanding = Invoice.total_kopecks - Invoice.paid_kopecks
-    open_q = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(outstanding), 0)).where(
-        Invoice.state.in_(OPEN_STATES), Invoice.kind == InvoiceKind.INVOICE
-    )
+    open_q = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(owed_sql()), 0)).where(open_sql())
     open_n, open_sum = db.session.execute(open_q).one()
-    over_n, over_sum = db.session.execute(open_q.where(Invoice.due_on < today)).one()
+    over_n, over_sum = db.session.execute(open_q.where(due_before_sql(today))).one()
     pay_n, pay_sum = db.session.execute(
         sa.select(
             sa.func.count(),
             sa.func.coalesce(sa.func.sum(Payment.unapplied_kopecks), 0),
         ).where(Payment.state != PaymentState.APPLIED, Payment.direction == Direction.INCOMING)  # the clerk's queue
     ).one()
-    task_q = sa.select(sa.func.count()).select_from(Task).where(Task.state.in_(ACTIVE_TASK_STATES))
-    tasks_n = db.session.scalar(task_q)
-    tasks_late = db.session.scalar(task_q.where(Task.due_at < now))
+    tasks_n, tasks_late = task_counts(now)
     return StaffCounts(open_n, int(open_sum), over_n, int(over_sum), pay_n, int(pay_sum), tasks_n, tasks_late)
 
 
@@ -60,12 +55,12 @@ class ClientBalance:
 
 
 def client_balance(client_id: int, today: date) -> ClientBalance:
-    outstanding = Invoice.total_kopecks - Invoice.paid_kopecks
-    base = sa.select(sa.func.coalesce(sa.func.sum(outstanding), 0), sa.func.count(), sa.func.min(Invoice.due_on)).where(
-        Invoice.client_id == client_id, Invoice.state.in_(OPEN_STATES), Invoice.kind == InvoiceKind.INVOICE
+    owed = sa.func.coalesce(sa.func.sum(owed_sql()), 0)
+    base = sa.select(owed, sa.func.count(), sa.func.min(Invoice.due_on)).where(
+        Invoice.client_id == client_id, open_sql()
     )
     receivable = db.session.execute(base).one()[0]
-    overdue, overdue_n, _ = db.session.execute(base.where(Invoice.due_on < today)).one()
-    next_due = db.session.execute(base.where(Invoice.due_on >= today)).one()[2]  # the next date still ahead
+    overdue, overdue_n, _ = db.session.execute(base.where(due_before_sql(today))).one()
+    next_due = db.session.execute(base.where(~due_before_sql(today))).one()[2]  # the next date not yet overdue
     credit = unapplied_credit(client_id)  # less what was paid back to the client
     return ClientBalance(int(receivable), int(overdue), overdue_n, int(credit), next_due)

@@ -20,8 +20,8 @@ from sqlalchemy.orm import aliased, selectinload
 
 from debitor.clients.models import Client
 from debitor.db import db
-from debitor.invoices.export import rubles
-from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind, InvoiceState
+from debitor.invoices.models import Invoice, InvoiceKind, InvoiceState, open_sql, owed_sql
+from debitor.money import to_decimal
 from debitor.payments.models import (
     MONEY_IN,
     TRANSFERS,
@@ -112,7 +112,7 @@ class Report:
 
 
 def _rub(kopecks: int | None) -> Decimal | None:
-    return None if kopecks is None else rubles(kopecks)
+    return None if kopecks is None else to_decimal(kopecks)
 
 
 def reconcile(date_from: date, date_to: date) -> Report:
@@ -195,8 +195,8 @@ def reconcile(date_from: date, date_to: date) -> Report:
         .limit(LIMIT)
     ).all()
     owed = (
-        sa.select(Invoice.client_id, sa.func.sum(Invoice.total_kopecks - Invoice.paid_kopecks).label("owed"))
-        .where(Invoice.state.in_(list(OPEN_STATES)), Invoice.kind == InvoiceKind.INVOICE)
+        sa.select(Invoice.client_id, sa.func.sum(owed_sql()).label("owed"))
+        .where(open_sql())
         .group_by(Invoice.client_id)
         .subquery()
     )

@@ -69,7 +69,7 @@ def apply_payment(
         raise DomainError(_l("Payment and invoice currencies differ"))
     if not same_group(payment, invoice):
         raise DomainError(_l("The payment belongs to another client"))
-    outstanding = invoice.total_kopecks - invoice.paid_kopecks
+    outstanding = invoice.outstanding_kopecks  # credit notes included
     amount = min(payment.unapplied_kopecks, outstanding) if amount_kopecks is None else amount_kopecks
     if amount <= 0:
         raise DomainError(_l("Nothing left to apply"), "amount")
@@ -86,7 +86,8 @@ def apply_payment(
     db.session.add(alloc)
     payment.applied_kopecks += amount
     invoice.paid_kopecks += amount
-    invoice.paid_on = payment.received_on if invoice.paid_kopecks >= invoice.total_kopecks else None
+    settled = invoice.paid_kopecks + invoice.credited_kopecks >= invoice.total_kopecks
+    invoice.paid_on = payment.received_on if settled else None
     settle_state(invoice, actor=actor)
     _payment_state(payment, actor)
     db.session.flush()
@@ -260,7 +261,7 @@ def apply_credit(invoice: Invoice, *, actor=None) -> int:
     )
     applied = 0
     for payment in db.session.scalars(q):
-        owing = invoice.total_kopecks - invoice.paid_kopecks
+        owing = invoice.outstanding_kopecks
         amount = min(payment.unapplied_kopecks, owing, credit - applied)
         if amount <= 0:
             break
