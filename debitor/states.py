@@ -75,6 +75,19 @@ class StateMachine:
 FLOWS: dict[str, StateMachine] = {}
 
 
+def worker_row_flow(kind: str, states) -> StateMachine:
+    """The machine of a row a worker works through (an import, an export): queued, running, done or failed.
+    A running row moves to running again when a new run takes over from a worker that died (``jobrows``)."""
+    return StateMachine(
+        kind,
+        {
+            states.QUEUED: {states.RUNNING, states.FAILED},
+            states.RUNNING: {states.RUNNING, states.DONE, states.FAILED},
+        },
+        initial=states.QUEUED,
+    )
+
+
 class Derived:
     """A state that follows from figures, defined once: ``cases(**figures)`` returns ``(condition, state)``
     pairs in order, and the first true one wins (else ``default``). Given numbers, the conditions are
@@ -163,10 +176,10 @@ def transition_rows(
     (rows already there are left alone; a row the rule would move where its machine forbids raises). Sets
     ``values`` on the moved rows too, writes one event per moved row, returns the moved rows' ids.
 
-    The rows are locked while they move (FOR UPDATE on PostgreSQL); the UPDATE repeats the conditions, so
-    two runs at once move a row once.
+    The rows are read and locked (FOR UPDATE on PostgreSQL), checked against the machine, then moved by one
+    UPDATE with the same conditions, so that two runs at once move a row once.
     """
-    from debitor.db import db, in_values
+    from debitor.db import db
 
     flow = flow_of(model)
     where = list(where)
@@ -183,29 +196,27 @@ def transition_rows(
             (i, s, target)
             for i, s in db.session.execute(sa.select(model.id, model.state).where(*where).with_for_update())
         ]
-    by_target: dict[enum.Enum, list] = {}
-    for ident, current, new in rows:
-        new = flow.states(new)
-        flow.check(current, new)
-        by_target.setdefault(new, []).append((ident, current))
-    moved: list[int] = []
-    for new, items in by_target.items():
-        ids = [ident for ident, _ in items]
-        done = set(
-            db.session.scalars(
-                sa.update(model)
-                .where(in_values(model.id, ids), *where)
-                .values(state=new, **(values or {}))
-                .returning(model.id)
-                .execution_options(synchronize_session=False)
-            )
+    current_of = {}
+    for ident, current, goes_to in rows:
+        flow.check(current, flow.states(goes_to))
+        current_of[ident] = current
+    moved = db.session.execute(
+        sa.update(model)
+        .where(*where)
+        .values(state=new if isinstance(target, Derived) else target, **(values or {}))
+        .returning(model.id, model.state)
+        .execution_options(synchronize_session=False)
+    ).all()
+    by_target: dict[enum.Enum, list[dict]] = {}
+    for ident, new in moved:
+        if ident not in current_of:  # it came to match after the rows were read: moved unchecked, so refuse
+            raise TransitionError(flow.kind, None, flow.states(new))
+        by_target.setdefault(flow.states(new), []).append(
+            _event(flow, None, current_of[ident], flow.states(new), reason, data, ident=ident)
         )
-        events = [
-            _event(flow, None, current, new, reason, data, ident=ident) for ident, current in items if ident in done
-        ]
+    for new, events in by_target.items():
         _record_many(model, flow, new, events, actor, event)
-        moved.extend(sorted(done))
-    return moved
+    return sorted(ident for ident, _ in moved)
 
 
 def _visibility(flow: StateMachine, target: enum.Enum, given):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from debitor.db import CreatedMixin, IdMixin, UTCDateTime, db, enum_column
-from debitor.states import StateMachine
+from debitor.states import worker_row_flow
 
 
 class ExportState(enum.StrEnum):
@@ -19,14 +19,7 @@ class ExportState(enum.StrEnum):
     FAILED = "failed"
 
 
-EXPORT_FLOW = StateMachine(
-    "export",
-    {
-        ExportState.QUEUED: {ExportState.RUNNING, ExportState.FAILED},
-        ExportState.RUNNING: {ExportState.RUNNING, ExportState.DONE, ExportState.FAILED},
-    },
-    initial=ExportState.QUEUED,
-)
+EXPORT_FLOW = worker_row_flow("export", ExportState)
 
 
 @EXPORT_FLOW.governs

@@ -10,7 +10,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from debitor.db import KOPECKS, CreatedMixin, IdMixin, UTCDateTime, db, enum_column
-from debitor.states import Derived, StateMachine
+from debitor.states import Derived, StateMachine, worker_row_flow
 
 
 class PaymentState(enum.StrEnum):
@@ -51,15 +51,7 @@ class StatementState(enum.StrEnum):
     FAILED = "failed"
 
 
-# A running row moves to running again when a new run takes over from a worker that died (jobs.rows.claim).
-STATEMENT_FLOW = StateMachine(
-    "statement",
-    {
-        StatementState.QUEUED: {StatementState.RUNNING, StatementState.FAILED},
-        StatementState.RUNNING: {StatementState.RUNNING, StatementState.DONE, StatementState.FAILED},
-    },
-    initial=StatementState.QUEUED,
-)
+STATEMENT_FLOW = worker_row_flow("statement", StatementState)
 
 
 @STATEMENT_FLOW.governs
