@@ -11,7 +11,7 @@ from debitor.db import db
 from tests import factories as f
 from tests.conftest import post_form
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"%\(\w+\)s|%%")
 
 

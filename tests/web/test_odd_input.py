@@ -6,8 +6,8 @@ integer columns overflow where SQLite's do not."""
 import pytest
 
 from tests.conftest import post_form
-from tests.test_invoice_pages import numbers, signed_in
-from tests.test_invoice_pages import world as world  # noqa: F401 - the fixture
+from tests.portal.test_invoice_pages import numbers, signed_in
+from tests.portal.test_invoice_pages import world as world  # noqa: F401 - the fixture
 
 HUGE = "99999999999999999999"  # past 2**64
 NOT_ASCII = ["²", "٣", "①", "99999999999999999999999", "-1", "0", "1e3", "№ ²"]

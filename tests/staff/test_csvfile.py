@@ -14,9 +14,9 @@ from debitor.db import db
 from debitor.invoices.models import InvoiceState
 from tests import factories as f
 from tests.conftest import post_form
-from tests.test_payment_pages import _unknown_payment, signed_in
-from tests.test_payment_pages import world as world  # noqa: F401 - the fixture
-from tests.test_staff_invoice_table import row
+from tests.staff.test_payment_pages import _unknown_payment, signed_in
+from tests.staff.test_payment_pages import world as world  # noqa: F401 - the fixture
+from tests.staff.test_staff_invoice_table import row
 
 HOSTILE = ["=cmd|' /C calc'!A0", '=HYPERLINK("http://evil.test","x")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
 

@@ -131,7 +131,7 @@ WHO = ["anonymous", "client_a", "client_b", *STAFF]
 OBJECTS = {"invoice_id", "client_id", "export_id"}  # whose object it is decides: walked with own and others'
 LOGIN = {"portal": "/?next=", "staff": "/staff/?next="}
 PAGES = {"portal": "/", "staff": "/staff/"}
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 LAST = {"portal.logout", "staff.logout"}  # they end the session the walk runs in
 
 

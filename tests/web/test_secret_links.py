@@ -121,7 +121,7 @@ def test_the_web_servers_access_log_masks_reset_links():
 
     from gunicorn.config import Config
 
-    path = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"  # the file gunicorn reads by itself
+    path = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"  # the file gunicorn reads by itself
     spec = importlib.util.spec_from_file_location("gunicorn_conf", path)
     conf = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(conf)

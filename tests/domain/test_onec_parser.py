@@ -24,7 +24,7 @@ from debitor.onec.parser import StatementReader, parse
 from debitor.onec.statement import AccountSection, Document, Header
 from debitor.onec.writer import statement_bytes, write_statement
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "onec"  # copies of ../shared/fixtures/onec
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "onec"  # copies of ../shared/fixtures/onec
 
 
 def examples(n: int) -> settings:

@@ -11,7 +11,7 @@ from debitor.documents.services import invoice_document
 from debitor.invoices.services import cancel_with_credit_note
 from tests import factories as f
 from tests.conftest import post_form
-from tests.test_documents import pdf_text
+from tests.domain.test_documents import pdf_text
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from tests import factories as f
 from tests.conftest import needs_postgres
 from tests.onec_files import Doc, statement_bytes
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "onec"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "onec"
 ISSUED_ON = date(2026, 2, 2)
 
 

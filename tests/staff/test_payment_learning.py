@@ -3,8 +3,8 @@ point 2: one click on a 45 % amount-only suggestion taught the matcher a strange
 
 import re
 
-from tests.test_payment_pages import _unknown_payment, signed_in
-from tests.test_payment_pages import world as world  # noqa: F401 - the fixture
+from tests.staff.test_payment_pages import _unknown_payment, signed_in
+from tests.staff.test_payment_pages import world as world  # noqa: F401 - the fixture
 
 BOX = re.compile(r'<input[^>]*name="remember_inn"[^>]*>')
 
