@@ -30,7 +30,6 @@ OUT = ROOT / "bench" / "out"
 def run(args: argparse.Namespace) -> dict:
     import sqlalchemy as sa
 
-    from debitor.app import create_app
     from debitor.auth.models import Role, StaffUser
     from debitor.dates import today
     from debitor.db import db
@@ -38,6 +37,7 @@ def run(args: argparse.Namespace) -> dict:
     from debitor.exports.services import request_export
     from debitor.exports.services import run as run_export
     from debitor.invoices.queries import InvoiceTableQuery, totals
+    from web.app import create_app
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url, "REDIS_URL": args.redis_url})
     results = []

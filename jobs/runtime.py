@@ -12,7 +12,7 @@ _app: Flask | None = None
 def app() -> Flask:
     global _app
     if _app is None:
-        from debitor.app import create_app
+        from web.app import create_app
 
         _app = create_app()
     return _app

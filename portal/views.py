@@ -20,10 +20,10 @@ from debitor.languages import supported
 from debitor.payments.models import PaymentAllocation
 from debitor.schemas import N_, Day, QuerySchema, length, one_of
 from debitor.timeline.services import timeline
-from debitor.web.auth_views import register_auth
-from debitor.web.common import load_form, paginate, render
-from debitor.web.documents import pdf_file, pdf_response
 from portal.access import client_id, get_invoice, invoices_query
+from web.auth_views import register_auth
+from web.common import load_form, paginate, render
+from web.documents import pdf_file, pdf_response
 
 bp = Blueprint("portal", __name__)
 register_auth(bp, "client", "portal.home", "/")

@@ -20,9 +20,9 @@ from debitor.kpi.services import client_balance
 from debitor.orgs.services import default_organisation
 from debitor.payments.models import Payment
 from debitor.timeline.services import timeline
-from debitor.web.common import form_page, paginate, render
 from staff.access import editable_client
-from staff.views import bp
+from staff.blueprint import bp
+from web.common import form_page, paginate, render
 
 
 @bp.get("/clients")

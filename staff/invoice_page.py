@@ -23,10 +23,10 @@ from debitor.orgs.services import default_organisation
 from debitor.payments.models import PaymentAllocation
 from debitor.states import TransitionError
 from debitor.timeline.services import timeline
-from debitor.web.common import arg_id, form_page, render
-from debitor.web.documents import pdf_response
 from staff.access import editable_client
-from staff.views import bp
+from staff.blueprint import bp
+from web.common import arg_id, form_page, render
+from web.documents import pdf_response
 
 LINE_FIELD = re.compile(r"^lines-([0-9]{1,3})-(description|quantity|unit|price)$")
 

@@ -28,7 +28,6 @@ from flask_babel import ngettext
 from flask_login import current_user
 from marshmallow import ValidationError
 
-from debitor.app import select_locale
 from debitor.auth.models import Role, StaffUser
 from debitor.clients.models import Client
 from debitor.dates import today
@@ -48,12 +47,13 @@ from debitor.invoices.queries import (
 )
 from debitor.invoices.sending import send_invoice
 from debitor.invoices.services import issue_invoice
+from debitor.labels import LABELS
 from debitor.schemas import error_messages, parse_id
 from debitor.states import TransitionError
-from debitor.web.access_rules import allowed
-from debitor.web.common import render
-from debitor.web.labels import LABELS
-from staff.views import bp
+from staff.blueprint import bp
+from web.access_rules import allowed
+from web.common import render
+from web.locale import select_locale
 
 BULK_MAX = 500  # selected invoices in one request
 FAILURES_SHOWN = 10

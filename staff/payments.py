@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from debitor.app import select_locale
 from debitor.clients.services import inn_owner
 from debitor.db import db
 from debitor.errors import DomainError
@@ -23,8 +22,9 @@ from debitor.payments.models import TRANSFERS, Direction, Payment, PaymentAlloca
 from debitor.payments.services import apply_allocations, link_refunds, remember_payer_inn, unapply, unlink_refund
 from debitor.schemas import parse_id
 from debitor.timeline.models import Event
-from debitor.web.common import arg_id, paginate, render
-from staff.views import bp
+from staff.blueprint import bp
+from web.common import arg_id, paginate, render
+from web.locale import select_locale
 
 ROWS = 5  # rows of the split form
 

@@ -134,7 +134,7 @@ def test_qr_image_is_an_svg_data_uri():
         "https://example.com/style.css",
         "ftp://127.0.0.1/x",
         STATIC_URL + "../pyproject.toml",
-        STATIC_URL + "css/../../debitor/app.py",
+        STATIC_URL + "css/../../web/app.py",
         STATIC_URL + "%2e%2e/pyproject.toml",
         STATIC_URL + "css/",
         "file://evil.example/etc/passwd",

@@ -17,7 +17,7 @@ from debitor.db import db
 from debitor.errors import DomainError
 from debitor.extensions import limiter
 from debitor.timeline.services import record
-from debitor.web.common import load_form, render, safe_next
+from web.common import load_form, render, safe_next
 
 KNOWN_ADDRESS_DAYS = 90
 
