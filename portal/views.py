@@ -170,5 +170,4 @@ def statement_pdf():
         abort(400)
     lang = request.args.get("lang")
     version = statement_document(current_user.client, start, end, lang if supported(lang) else str(get_locale()))
-    db.session.commit()
     return pdf_file(version)

@@ -53,12 +53,11 @@ def invoice(invoice_id: int):
 def _act(invoice_id: int, action, done: str):
     inv = _invoice(invoice_id)
     try:
-        action(inv)
+        with db.session.begin_nested():  # a refused step leaves nothing; the redirect commits the rest
+            action(inv)
     except (DomainError, TransitionError) as exc:
-        db.session.rollback()
         flash(str(getattr(exc, "message", exc)), "danger")
     else:
-        db.session.commit()
         flash(done, "success")
     return redirect(url_for("staff.invoice", invoice_id=invoice_id), code=303)
 

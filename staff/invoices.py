@@ -216,7 +216,6 @@ def invoice_bulk():
         flash(_("Select at least one invoice first."), "warning")
         return _back(query)
     done, failed = _each(ids, _issue_and_send if action == "issue" else _send_again)
-    db.session.commit()
     _report(action, done, failed)
     return _back(query)
 
@@ -252,11 +251,11 @@ def invoice_export():
 def _export_later(query, fmt: str, day, rows: int):
     """A set too big for one request: a worker writes it; its page shows the progress and the download."""
     try:
-        job = request_export(query, fmt, on=day, rows=rows, actor=current_user, locale=select_locale())
+        with db.session.begin_nested():  # refused (too many running): nothing of it, and the redirect commits
+            job = request_export(query, fmt, on=day, rows=rows, actor=current_user, locale=select_locale())
     except DomainError as err:
         flash(str(err), "warning")
         return redirect(url_for("staff.invoices", **query.args()), code=303)
-    db.session.commit()
     return redirect(url_for("staff.export_page", export_id=job.id), code=303)
 
 

@@ -176,16 +176,14 @@ def payment_apply(payment_id: int):
     amounts, errors = _amounts(p)
     if not errors:
         try:
-            apply_allocations(p, amounts, actor=current_user, reason=request.form.get("reason", "manual")[:20])
-            if request.form.get("remember_inn") and p.client_id:
-                remember_payer_inn(p, actor=current_user)
+            with db.session.begin_nested():  # the page shows the payment as it was
+                apply_allocations(p, amounts, actor=current_user, reason=request.form.get("reason", "manual")[:20])
+                if request.form.get("remember_inn") and p.client_id:
+                    remember_payer_inn(p, actor=current_user)
         except DomainError as exc:
-            db.session.rollback()
             errors = {"_schema": [str(exc.message)]}  # about the whole match, not one row
     if errors:
-        db.session.rollback()
-        return _page(_payment(payment_id), errors, dict(request.form), status=400)
-    db.session.commit()
+        return _page(p, errors, dict(request.form), status=400)
     flash(_("The payment is applied."), "success")
     return redirect(url_for("staff.payment", payment_id=payment_id), code=303)
 
@@ -193,12 +191,11 @@ def payment_apply(payment_id: int):
 def _take_back(payment_id: int, action, done: str):
     """Run an undo service (an allocation or a refund match) and go back to the payment, saying how it went."""
     try:
-        action()
+        with db.session.begin_nested():  # a refused undo leaves nothing; the redirect commits the rest
+            action()
     except DomainError as exc:
-        db.session.rollback()
         flash(str(exc.message), "danger")
     else:
-        db.session.commit()
         flash(done, "success")
     return redirect(url_for("staff.payment", payment_id=payment_id), code=303)
 
@@ -229,7 +226,6 @@ def payment_refund_match(payment_id: int):
     if refund.direction != Direction.OUTGOING or refund.client_id is None:
         abort(404)  # only money paid out to a client returns its money
     matched = link_refunds([refund.id])
-    db.session.commit()
     if matched:
         amount = format_money(matched, refund.currency, select_locale())
         flash(_("Matched %(amount)s of the client's money.", amount=amount), "success")

@@ -80,7 +80,6 @@ def statement_upload():
     except ImportRefused as err:
         return _upload_error(_(err.message) % err.params)
     later("import_statement", statement.id, job_id=f"statement-{statement.id}")
-    db.session.commit()
     flash(_("The statement is uploaded; it is being imported."), "info")
     return redirect(url_for("staff.statement", statement_id=statement.id), code=303)
 

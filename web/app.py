@@ -19,6 +19,7 @@ from debitor.extensions import babel, csrf, db, htmx, limiter, login_manager, mi
 from debitor.logmask import MaskSecretPaths
 from debitor.money import format_count, format_money
 from debitor.schemas import MAX_ID
+from debitor.work import finish
 from web.locale import language, select_locale
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,8 +47,9 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     access_rules.init_app(app)  # after the blueprints: it checks every route has an entry
     _register_template_helpers(app)
     _register_errors(app)
+    _register_unit_of_work(app)
     _register_security_headers(app)
-    from debitor.cli import register as register_cli
+    from web.cli import register as register_cli
 
     register_cli(app)
     return app
@@ -169,6 +171,22 @@ def _register_errors(app: Flask) -> None:
     def server_error(exc):
         db.session.rollback()
         return render_template("errors/500.html", code=500), 500
+
+
+def _register_unit_of_work(app: Flask) -> None:
+    """One transaction per request, committed once here: a 2xx or 3xx answer keeps what its view did; an
+    error page (4xx, 5xx) or an exception leaves nothing behind. A streamed body runs after the commit and
+    only reads."""
+
+    @app.after_request
+    def end_transaction(response):
+        finish(commit=response.status_code < 400)
+        return response
+
+    @app.teardown_request
+    def roll_back_on_exception(exc):
+        if exc is not None:
+            db.session.rollback()
 
 
 CSP = (

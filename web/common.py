@@ -69,8 +69,9 @@ def form_page(
     **ctx,
 ):
     """A form view. GET shows ``template`` prefilled with ``form``; POST validates with ``schema`` and
-    calls ``action(data)`` (one service call that returns the redirect), then commits once. Invalid input
-    or a ``DomainError`` re-renders the form with status 400, field errors and nothing saved.
+    calls ``action(data)`` (one service call that returns the redirect; the request's unit of work commits).
+    Invalid input or a ``DomainError`` re-renders the form with status 400, field errors and nothing saved:
+    the action runs in a savepoint, so the page renders from a session without its half-done work.
 
     ``raw`` turns the request into the schema's input when it is not just ``request.form``.
     """
@@ -82,13 +83,10 @@ def form_page(
         data, errors = load_form(schema, dict(submitted))
         if data is not None:
             try:
-                response = action(data)
+                with db.session.begin_nested():
+                    return action(data)
             except DomainError as exc:
-                db.session.rollback()
                 errors = exc.as_errors()
-            else:
-                db.session.commit()
-                return response
     return render(template, form=form, errors=errors, status_code=400 if errors else 200, **ctx)
 
 
@@ -108,7 +106,6 @@ def set_language():
         session["lang"] = lang
         if current_user.is_authenticated:
             current_user.locale = lang
-            db.session.commit()
     return redirect(safe_next(url_for("portal.home")), code=303)
 
 
