@@ -36,6 +36,9 @@ def claim(model, ident: int, **values) -> bool:
         sa.or_(model.state == queued, sa.and_(model.state == running, model.started_at < stuck_before())),
     ]
     claimed = transition_rows(model, where, running, values={"started_at": utcnow(), **values})
+    loaded = db.session.identity_map.get(db.session.identity_key(model, ident))
+    if loaded is not None:  # the UPDATE went past the session: its copy of the row reads it again
+        db.session.expire(loaded)
     return len(claimed) == 1
 
 

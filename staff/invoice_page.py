@@ -3,8 +3,6 @@ draft editor."""
 
 from __future__ import annotations
 
-import re
-
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -25,10 +23,10 @@ from debitor.states import TransitionError
 from debitor.timeline.services import timeline
 from staff.access import editable_client
 from staff.blueprint import bp
-from web.common import arg_id, form_page, render
+from web.common import arg_id, form_page, form_with_rows, render
 from web.documents import pdf_response
 
-LINE_FIELD = re.compile(r"^lines-([0-9]{1,3})-(description|quantity|unit|price)$")
+LINE_FIELDS = ("description", "quantity", "unit", "price")
 
 
 def _invoice(invoice_id: int) -> Invoice:
@@ -101,19 +99,9 @@ def invoice_act_pdf(invoice_id: int):
 
 
 def _draft_raw() -> dict:
-    """The editor's fields as DraftInput data: ``lines-N-field`` rows in order, empty rows dropped."""
-    rows: dict[int, dict] = {}
-    for key, value in request.form.items():
-        m = LINE_FIELD.match(key)
-        if m:
-            rows.setdefault(int(m.group(1)), {})[m.group(2)] = value
-    raw = {k: v for k, v in request.form.items() if not k.startswith("lines-") and k != "csrf_token"}
-    raw["lines"] = [
-        row
-        for _, row in sorted(rows.items())
-        if any((row.get(k) or "").strip() for k in ("description", "quantity", "price"))
-    ]
-    return raw
+    """The editor's fields as DraftInput data; a line with no description, quantity or price is an empty
+    row of the form (its unit is prefilled)."""
+    return form_with_rows("lines", LINE_FIELDS, filled=("description", "quantity", "price"))
 
 
 def _draft_context(client: Client | None) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -57,6 +58,23 @@ def load_form(schema: Schema, data: dict | None = None) -> tuple[dict | None, di
         return schema.load(raw), {}
     except ValidationError as err:
         return None, error_messages(err)
+
+
+def form_with_rows(name: str, fields: tuple[str, ...], filled: tuple[str, ...] | None = None) -> dict:
+    """The submitted form with its table of inputs named ``name-N-field`` (N from 0) as one list under
+    ``name``, in order, for a schema's ``List(Nested(...))``; a row with none of the ``filled`` fields (all
+    of them by default) filled in is dropped. The one way form rows are read (an invoice's lines, a
+    payment's split)."""
+    pattern = re.compile(rf"{re.escape(name)}-([0-9]{{1,3}})-({'|'.join(map(re.escape, fields))})")
+    rows: dict[int, dict] = {}
+    raw = {}
+    for key, value in request.form.items():
+        if m := pattern.fullmatch(key):
+            rows.setdefault(int(m.group(1)), {})[m.group(2)] = value
+        elif key != "csrf_token" and not key.startswith(f"{name}-"):
+            raw[key] = value
+    raw[name] = [row for _, row in sorted(rows.items()) if any((row.get(k) or "").strip() for k in (filled or fields))]
+    return raw
 
 
 def form_page(
