@@ -8,7 +8,8 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from debitor.clients.models import Client, fold
+from debitor.clients.models import Client
+from debitor.clients.services import clients_matching
 from debitor.contracts.models import Contract
 from debitor.dates import today
 from debitor.db import db
@@ -116,10 +117,8 @@ def invoice_new():
     client = db.session.get(Client, arg_id("client_id") or 0)
     if client is None:  # first pick the client
         search = request.args.get("q", "").strip()
-        q = sa.select(Client).order_by(Client.short_name).limit(20)
-        if search:
-            q = q.where(Client.search_text.contains(fold(search), autoescape=True))
-        return render("staff/invoice_pick_client.html", clients=list(db.session.scalars(q)), q=search)
+        found = db.session.scalars(clients_matching(search).limit(20))
+        return render("staff/invoice_pick_client.html", clients=list(found), q=search)
     editable_client(client)
 
     def create(data):

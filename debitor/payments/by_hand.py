@@ -9,13 +9,13 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError, fields, validates_schema
 from sqlalchemy.orm import selectinload
 
+from debitor.clients.schemas import KopecksField
 from debitor.clients.services import inn_owner
 from debitor.db import db
 from debitor.errors import DomainError
 from debitor.identifiers import IdentifierError, validate_inn
 from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind
 from debitor.invoices.numbers import parse_number
-from debitor.money import MoneyError, parse_kopecks
 from debitor.payments.matching import Facts, suggestions
 from debitor.payments.models import Direction, Payment, PaymentAllocation, PaymentRefund
 from debitor.payments.services import apply_allocations, remember_payer_inn
@@ -26,21 +26,16 @@ ROW_FIELDS = ("invoice_id", "invoice", "amount")
 SUGGESTIONS_SHOWN = 5
 
 
-class Amount(fields.Field):
-    def _deserialize(self, value, attr, data, **kwargs):
-        try:
-            amount = parse_kopecks(value)
-        except MoneyError as exc:
-            raise ValidationError(_("“%(text)s” is not an amount", text=value)) from exc
-        if amount <= 0:
-            raise ValidationError(_("The amount must be greater than zero"))
-        return amount
+def _positive(amount: int) -> None:
+    if amount <= 0:
+        raise ValidationError(_("The amount must be greater than zero"))
 
 
 class HandRow(InputSchema):
     invoice_id = Id(load_default=None)  # a suggestion's invoice
     invoice = fields.String(load_default=None, validate=length(max=40))  # the number the clerk typed
-    amount = Amount(load_default=None)  # none: as much as the invoice owes and the payment has left
+    # none: as much as the invoice owes and the payment has left
+    amount = KopecksField(load_default=None, validate=_positive)
 
     @validates_schema
     def _names_an_invoice(self, data, **kwargs):
@@ -50,7 +45,7 @@ class HandRow(InputSchema):
 
 class HandMatchInput(InputSchema):
     rows = fields.List(fields.Nested(HandRow), load_default=list)
-    reason = fields.String(load_default="manual", validate=length(max=20))
+    reason = fields.String(load_default="manual")  # how the clerk chose: "manual" or "suggestion"
     remember_inn = fields.Boolean(load_default=False)
 
     @validates_schema
@@ -122,7 +117,7 @@ def apply_by_hand(payment: Payment, data: dict, *, actor) -> None:
     refusal of the whole match (more than the payment has left, say) is about no one row."""
     found = amounts(payment, data["rows"])
     try:
-        apply_allocations(payment, found, actor=actor, reason=data["reason"])
+        apply_allocations(payment, found, actor=actor, reason=data["reason"][:20])  # what the event keeps
         if data["remember_inn"] and payment.client_id:
             remember_payer_inn(payment, actor=actor)
     except DomainError as exc:

@@ -189,7 +189,7 @@ def test_split_by_hand_then_unapply_and_apply_again(app, world):
     [
         ({"rows-0-invoice": "999"}, "rows.0.invoice", "Неоплаченного счёта № 999 нет"),
         ({"rows-0-invoice": "abc"}, "rows.0.invoice", "не номер счёта"),
-        ({"rows-0-invoice": "{a}", "rows-0-amount": "сто"}, "rows.0.amount", "некорректная сумма"),
+        ({"rows-0-invoice": "{a}", "rows-0-amount": "сто"}, "rows.0.amount", "Некорректная сумма: сто"),
         ({"rows-0-invoice": "{a}", "rows-0-amount": "0"}, "rows.0.amount", "больше нуля"),
         ({"rows-0-invoice": "{a}", "rows-0-amount": "9000"}, "_schema", "превышают остаток платежа"),
         ({"rows-0-invoice": "{a}", "rows-1-amount": "5"}, "rows.1.invoice", "К какому счёту"),
