@@ -44,11 +44,14 @@ def finish(commit: bool) -> None:
     The answer is built by now, so the commit expires nothing: a streamed body (a CSV) still reads what the
     view loaded, the signed-in user among it, after the request's session is gone."""
     session = db.session()
-    if commit:
-        session.expire_on_commit = False  # this session ends with the request
-        session.commit()
-    else:
+    if not commit:
         session.rollback()
+        return
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 def later(job: str, *args, job_id: str) -> None:
