@@ -45,7 +45,7 @@ LOOP = {
 # the documented variables: a name, a record (its fields), or a list of records
 VARIABLES: dict[str, object] = {
     "client": PARTY,
-    "organisation": {**PARTY, "email": _l("our address for replies"), "phone": _l("our phone number")},
+    "organisation": {**PARTY, "email": _l("our address for replies")},
     "invoice": DOCUMENT,
     "documents": [DOCUMENT],
     "total_outstanding": _l("what the client owes on the documents of this letter, with the currency"),
@@ -167,7 +167,7 @@ def sample_context() -> dict:
              "inn": "7709123453", "kpp": "770901001"}  # fmt: skip
     return {
         "client": party,
-        "organisation": {**party, "email": "billing@debitor.example", "phone": "+7 495 000-00-00"},
+        "organisation": {**party, "email": "billing@debitor.example"},
         "invoice": doc,
         "documents": [doc, {**doc, "number": "2026-0043"}],
         "total_outstanding": "44 000,00 ₽",
