@@ -214,6 +214,11 @@ def refuse_if_wrong(source: str, field: str, *, html: bool = False) -> None:
         raise DomainError(_l("Line %(line)s: %(problem)s.", line=first.line, problem=first.message), field)
 
 
+def uses(source: str, name: str) -> bool:
+    """Whether a (checked) template reads the variable ``name``: a letter without ``penalty`` need not count it."""
+    return any(n.name == name for n in TEXT.parse(source).find_all(nodes.Name))
+
+
 def render(source: str, context: Mapping, *, html: bool = False) -> str:
     """A checked template with a context built from the documented variables."""
     return (HTML if html else TEXT).from_string(source).render(context)

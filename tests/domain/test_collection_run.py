@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from debitor.clients.models import Client
+from debitor.clients.services import add_contact
 from debitor.collection.defaults import install_defaults
 from debitor.collection.engine import dry_run, evaluate
 from debitor.collection.models import CollectionAction, Outcome
@@ -109,14 +110,21 @@ def test_paid_documents_are_not_evaluated(world):
     assert run(DUE + timedelta(days=3)) == {"today": "2026-03-13", "evaluated": 0, "actions": {}, "skipped": {}}
 
 
-def test_no_billing_contact_is_a_skip_that_is_retried(world):
+def test_no_billing_contact_is_a_skip_recorded_once_and_the_step_comes_when_one_is_added(world):
     org, _client, _inv = world
     lonely = f.client(org, contact_email="")
     f.issued(org, lonely, on=ISSUED)
-    summary = run(DUE)
-    assert summary["actions"] == {"email": 2}
+    first = run(DUE)
+    assert (first["actions"], first["skipped"]) == ({"email": 1}, {"no_recipient": 1})
+    again = run(DUE)  # tried again, not recorded again
+    assert (again["actions"], again["skipped"]) == ({}, {"no_recipient": 1})
     rows = actions(client_id=lonely.id)
     assert [(a.outcome, a.reason) for a in rows] == [(Outcome.SKIPPED, "no_recipient")]
+    add_contact(lonely, "Бухгалтерия", "buh@lonely.test")
+    assert run(DUE)["actions"] == {"email": 1}
+    assert [a.outcome for a in actions(client_id=lonely.id)] == [Outcome.SKIPPED, Outcome.TAKEN]
+    assert len([m for m in mails() if m.client_id == lonely.id]) == 1
+    assert run(DUE)["actions"] == {}
 
 
 def test_a_consolidated_policy_sends_one_letter_per_client(world):
