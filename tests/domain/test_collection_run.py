@@ -1,7 +1,9 @@
 """The collection run: the latest due step only, once; pauses; consolidated reminders; the dry run is what
 the run then does. Invoices due Tuesday 10 March 2026, a plain working week."""
 
-from datetime import date, timedelta
+import os
+import threading
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -17,7 +19,9 @@ from debitor.db import db
 from debitor.outbox.models import OutboxMessage
 from debitor.payments.services import apply_payment
 from debitor.tasks.models import Task
+from jobs.tasks import sweep_outbox
 from tests import factories as f
+from tests.conftest import is_postgres
 
 DUE = date(2026, 3, 10)
 ISSUED = date(2026, 2, 28)  # the factory's client pays in 10 days
@@ -160,3 +164,48 @@ def test_evaluate_writes_nothing(world):
     evaluate(db.session, DUE + timedelta(days=30), business_days())
     assert actions() == [] and mails() == []
     assert db.session.get(Client, world[1].id).collection_hold is False
+
+
+@pytest.mark.postgres
+def test_concurrent_runs_send_each_letter_once(app, smtp):
+    """Four runs at once on PostgreSQL over 30 documents, then the outbox sweep: each letter arrives once."""
+    if not is_postgres():
+        if os.environ.get("CI"):
+            pytest.fail("CI must run this test on PostgreSQL (set DATABASE_URL)")
+        pytest.skip("needs PostgreSQL: SQLite serialises writers, so there is no concurrency to test")
+    install_defaults()
+    org = f.organisation()
+    clients = [f.client(org) for _ in range(10)]
+    for n in range(30):
+        f.issued(org, clients[n % 10], on=ISSUED)
+    db.session.commit()
+    errors, results, barrier = [], [], threading.Barrier(4)
+
+    def worker():
+        with app.app_context():
+            barrier.wait()
+            try:
+                results.append(run(DUE + timedelta(days=3)))
+                db.session.commit()
+            except Exception as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+                db.session.rollback()
+            db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(results) == 4 and sum(r["actions"].get("email", 0) for r in results) == 30
+    db.session.expire_all()
+    assert len(mails()) == 30
+    smtp.clear()
+    for message in mails():
+        message.next_attempt_at = datetime(2026, 1, 1, tzinfo=UTC)  # inside the sending hours, long due
+    db.session.commit()
+    assert sweep_outbox() == 30
+    db.session.commit()
+    assert sorted(m["To"] for m in smtp.messages) == sorted(c.contacts[0].email for c in clients for _ in range(3))
+    assert sweep_outbox() == 0
