@@ -168,6 +168,7 @@ def world(app):
     link_refunds([refund.id])
     statement = new_statement("upload", "kl_to_1c.txt", b"1CClientBankExchange\r\n")
     exports = {}
+    # finished exports made by hand: the matrix needs one per user to download, not the worker's run
     for role in STAFF:  # each staff user's own export
         exports[role] = Export(created_by_id=users[role].id, format="csv", params={}, as_of=date(2026, 1, 1),
                                state=ExportState.DONE, filename="x.csv", content=b"\xef\xbb\xbf", size=3)  # fmt: skip
