@@ -43,7 +43,7 @@ def calendar():
         return render("staff/calendar.html", exceptions=calendar_exceptions(), holidays=holidays_around(today()),
                       errors=errors or {}, form=request.form, status_code=400 if errors else 200)  # fmt: skip
 
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD
         return page()
     working = request.form.get("working", "")
 
@@ -61,7 +61,7 @@ def key_rates():
         return render("staff/key_rates.html", rates=key_rate_rows(), errors=errors or {}, form=request.form,
                       status_code=400 if errors else 200)  # fmt: skip
 
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD
         return page()
 
     def add():

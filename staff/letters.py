@@ -72,7 +72,7 @@ def documented() -> list[tuple[str, object, list[tuple[str, object]], bool]]:
 def letter_preview():
     language = request.form.get("language", "")
     if not supported(language):
-        abort(404)
+        abort(400)  # the editor always sends its letter's language
     invoice_id = arg_id("invoice_id")
     invoice = db.session.get(Invoice, invoice_id) if invoice_id else None
     if request.form.get("invoice_id") and invoice is None:

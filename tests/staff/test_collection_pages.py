@@ -82,7 +82,7 @@ def test_the_list_shows_the_policies_and_run_now_flashes_the_summary(app, world)
     assert r.status_code == 303
     shown = c.get("/staff/collection").get_data(as_text=True)
     (flash,) = re.findall(r'<div class="alert alert-success.*?</div>', shown, re.S)
-    assert today().isoformat() in flash and ": 1 " in flash  # the run's day; one document looked at
+    assert today().isoformat() in flash and re.search(r": 1\b", flash)  # the run's day; one document looked at
 
 
 def test_the_dry_run_of_the_unsaved_form_follows_a_step_and_saves_nothing(app, world):
@@ -185,6 +185,13 @@ def test_who_may_see_and_change_the_collection(app, world):
     assert world["invoice"].number in saved
 
 
+def stored_body() -> str:
+    q = sa.select(CollectionTemplate.body).where(
+        CollectionTemplate.key == "reminder_before", CollectionTemplate.language == "ru"
+    )
+    return db.session.scalar(q)
+
+
 def test_letters_preview_on_a_real_invoice_and_refuse_a_wrong_line(app, world):
     c = login(app, world, Role.ADMIN)
     listing = c.get("/staff/collection/letters").get_data(as_text=True)
@@ -195,25 +202,22 @@ def test_letters_preview_on_a_real_invoice_and_refuse_a_wrong_line(app, world):
     token = csrf_token(c, url)
     inv = world["invoice"]
     body = "Счёт {{ invoice.number }} для {{ client.short_name }}"
-    shown = c.post("/staff/collection/letters/preview", data={"csrf_token": token, "language": "ru",
-                   "subject": "О счёте {{ invoice.number }}", "body": body, "invoice_id": inv.id})  # fmt: skip
+    letter = {"csrf_token": token, "language": "ru", "subject": "О счёте {{ invoice.number }}", "body": body}
+    shown = c.post("/staff/collection/letters/preview", data={**letter, "invoice_id": inv.id})
     html = shown.get_data(as_text=True)
     assert f"О счёте {inv.number}" in html and "Ромашка" in html
-    sample = c.post("/staff/collection/letters/preview",
-                    data={"csrf_token": token, "language": "ru", "subject": "x", "body": body})  # fmt: skip
+    sample = c.post("/staff/collection/letters/preview", data={**letter, "invoice_id": ""})
     assert "2026-0042" in sample.get_data(as_text=True)
-    wrong = c.post("/staff/collection/letters/preview",
-                   data={"csrf_token": token, "language": "ru", "subject": "x", "body": "a\n{{ invoice.secret }}"})  # fmt: skip
-    assert 'data-testid="letter-problem"' in wrong.get_data(as_text=True)
-    assert "2" in wrong.get_data(as_text=True)
-    before = db.session.scalar(sa.select(CollectionTemplate.body).where(CollectionTemplate.key == "reminder_before",
-                                                                       CollectionTemplate.language == "ru"))  # fmt: skip
+    wrong = c.post("/staff/collection/letters/preview", data={**letter, "body": "a\n{{ invoice.secret }}"})
+    (problem,) = re.findall(r'data-testid="letter-problem">(.*?)</div>', wrong.get_data(as_text=True))
+    assert "строка 2" in problem and "secret" in problem
+    before = stored_body()
     r = post_form(c, url, {"name": "Напоминание", "subject": "S", "body": "ok\n{{ nope }}"}, page=url)
-    assert r.status_code == 400 and 'data-error-for="body"' in r.get_data(as_text=True)
-    assert "2" in r.get_data(as_text=True)
+    assert r.status_code == 400
+    (error,) = re.findall(r'data-error-for="body">(.*?)</div>', r.get_data(as_text=True))
+    assert "2" in error and "nope" in error
     db.session.expire_all()
-    assert before == db.session.scalar(sa.select(CollectionTemplate.body).where(
-        CollectionTemplate.key == "reminder_before", CollectionTemplate.language == "ru"))  # fmt: skip
+    assert stored_body() == before
     r = post_form(c, url, {"name": "Напоминание", "subject": "Счёт {{ invoice.number }}", "body": "Новый"}, page=url)
     assert r.status_code == 303
     manager = login(app, world, Role.MANAGER)
