@@ -59,7 +59,7 @@ def _submitted() -> dict:
     raw = form_with_rows("steps", (*FIELDS, "remove"), filled=("offset_days", "action"))
     raw["steps"] = [{k: v for k, v in row.items() if v.strip() and k != "remove"} for row in raw["steps"]
                     if not row.get("remove")]  # fmt: skip
-    for key in ("add_row", "policy_id"):
+    for key in ("add_row", "save", "policy_id"):
         raw.pop(key, None)
     for key in ("is_default", "consolidated"):
         raw[key] = key in raw
