@@ -5,21 +5,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from debitor.bulk import insert_rows, update_rows
 from debitor.clients.models import ClientInn
 from debitor.db import db, in_values, utcnow
 from debitor.errors import DomainError
 from debitor.invoices.models import OPEN_STATES, SETTLED_STATES, Invoice, settlement_figures
 from debitor.invoices.models import SETTLEMENT as INVOICE_SETTLEMENT
-from debitor.payments.bulk import insert_rows, update_rows
 from debitor.payments.models import SETTLEMENT, Direction, Payment, PaymentAllocation, PaymentRefund, PaymentState
 from debitor.states import settle, transition_rows
 from debitor.timeline.models import Event, Visibility
 from debitor.timeline.services import record
-
-
-def state_for(amount: int, applied: int, refunded: int = 0) -> PaymentState:
-    """Unmatched, partly or wholly dealt with: applied to invoices, or (incoming money) paid back."""
-    return SETTLEMENT.of(amount=amount, settled=applied + refunded)
 
 
 def _payment_state(payment: Payment, actor=None) -> None:
