@@ -40,10 +40,13 @@ class OpenInvoice:
     currency: str
     read_state: str = InvoiceState.ISSUED.value  # as read from the database
     credited: int = 0
+    outstanding: int = 0  # what it still owes (credit notes included): ``owes``, kept as the import pays it
 
-    @property
-    def outstanding(self) -> int:
-        """What it still owes (credit notes included): nothing unless it was open when read."""
+    def __post_init__(self) -> None:
+        self.outstanding = self.owes()
+
+    def owes(self) -> int:
+        """Nothing unless it was open when read."""
         return rules.outstanding(rules.INVOICE, self.read_state, self.total, self.paid, self.credited)
 
     @property
@@ -152,7 +155,7 @@ class Book:
     def __init__(self, organisation_id: int) -> None:
         self.organisation_id = organisation_id
         self._open: dict[int, list[OpenInvoice]] = {}
-        self._open_numbers: dict[int, dict[int, list[OpenInvoice]]] = {}  # client -> number -> its open invoices
+        self._read: dict[int, list[OpenInvoice]] = {}  # client -> its invoices open when read (not pruned)
         self._by_number: dict[int, list[OpenInvoice]] = {}
         self._by_id: dict[int, OpenInvoice] = {}
         self._closed: set[int] = set()  # clients whose list of open invoices holds one paid since
@@ -166,7 +169,7 @@ class Book:
             return
         for cid in wanted:
             self._open[cid] = []
-            self._open_numbers[cid] = {}
+            self._read[cid] = []
         q = (
             sa.select(*INVOICE_COLUMNS)
             .where(in_values(Invoice.client_id, wanted), open_sql())
@@ -178,13 +181,16 @@ class Book:
     def _add_open(self, inv: OpenInvoice) -> None:
         if inv.outstanding > 0:
             self._open[inv.client_id].append(inv)
-        self._open_numbers[inv.client_id].setdefault(inv.number_seq, []).append(inv)
+        self._read[inv.client_id].append(inv)
 
-    def pay(self, inv: OpenInvoice, amount: int) -> None:
-        """An import applied ``amount`` to the invoice: it owes less, and once paid it is no longer open."""
+    def pay(self, inv: OpenInvoice, amount: int) -> bool:
+        """An import applied ``amount`` to the invoice: it owes less, and once paid (True) it is no longer open."""
         inv.paid += amount
-        if inv.state == InvoiceState.PAID:
+        inv.outstanding = inv.owes()
+        paid = inv.state == InvoiceState.PAID
+        if paid:
             self._closed.add(inv.client_id)
+        return paid
 
     def prefetch_numbers(self, numbers: Iterable[int]) -> None:
         wanted = sorted({n for n in numbers if n not in self._by_number and 0 < n < 2**31})
@@ -216,13 +222,13 @@ class Book:
 
     def settled(self, client_ids: Iterable[int], number: int) -> list[OpenInvoice]:
         """The clients' invoices with this number that were open when read and are paid now."""
-        found = (i for cid in client_ids for i in self._open_numbers.get(cid, {}).get(number, ()))
+        found = (i for cid in client_ids for i in self._read.get(cid, ()) if i.number_seq == number)
         return [i for i in found if i.state == InvoiceState.PAID]
 
     def unresolved(self, client_ids: list[int], numbers: Iterable[int]) -> set[int]:
         """Of the numbers, those that are not numbers of the clients' open invoices (to look up)."""
-        own = [self._open_numbers.get(cid, {}) for cid in client_ids]
-        return {n for n in numbers if not any(n in numbers_of for numbers_of in own)}
+        own = {i.number_seq for cid in client_ids for i in self._read.get(cid, ())}
+        return set(numbers) - own
 
     def numbered(self, number: int) -> list[OpenInvoice]:
         self.prefetch_numbers([number])

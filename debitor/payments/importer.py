@@ -21,7 +21,6 @@ from flask import current_app
 from debitor import work
 from debitor.bulk import insert_rows
 from debitor.db import db, psycopg_connection, utcnow
-from debitor.invoices.models import InvoiceState
 from debitor.orgs.models import BankAccount
 from debitor.payments.bulk import Decided, InvoicesChanged, PaymentsChanged, add_paid, add_refunded, insert_payments
 from debitor.payments.matching import Book, Directory, Facts, Proposal, Reason, propose
@@ -88,7 +87,8 @@ class Importer:
         self.threshold = int(current_app.config.get("ONEC_MATCH_THRESHOLD", 80))
         self.summary = Counter()
         self.totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # account -> [in, out]
-        self.in_file: dict[str, list[int]] = {}  # identity -> [line of its first document, how many so far]
+        self.in_file: dict[str, int] = {}  # identity -> the line of its first document
+        self.repeats: Counter = Counter()  # identity -> how many documents of this statement have it
         self.warnings: list[dict] = []  # the import's own, after the reader's
         self.accounts: dict[str, int] = {}
         self.org_id: int | None = None
@@ -204,7 +204,7 @@ class Importer:
         self._write(fresh, refs)
 
     def _first(self, doc: Prepared) -> Prepared:
-        self.in_file[doc.key] = [doc.line, 1]
+        self.in_file[doc.key] = doc.line
         return doc
 
     def _repeated(self, doc: Prepared) -> Prepared | None:
@@ -217,13 +217,13 @@ class Importer:
         names both lines, so that a clerk can ask the bank if it listed one payment twice."""
         if doc.pair:  # a transfer between two accounts of this statement, listed under each: the same one
             return None
-        seen = self.in_file[doc.key]
-        seen[1] += 1
+        first = self.in_file[doc.key]
+        self.repeats[doc.key] += 1
         self.warnings.append(
-            {"message": W_SAME_DOCUMENT, "params": {"line": doc.line, "first": seen[0], "amount_kopecks": doc.amount},
+            {"message": W_SAME_DOCUMENT, "params": {"line": doc.line, "first": first, "amount_kopecks": doc.amount},
              "line": doc.line, "key": None}
         )  # fmt: skip
-        return rekey(doc, f"{doc.key}|{seen[1]}")
+        return rekey(doc, f"{doc.key}|{self.repeats[doc.key] + 1}")
 
     def _known_keys(self, keys: list[str]) -> set[str]:
         """Which of these bank documents are recorded already (one array parameter on PostgreSQL)."""
@@ -326,9 +326,8 @@ class Importer:
         self.summary["matched"] += 1
         applied = 0
         for inv, amount in best.allocations:
-            self.book.pay(inv, amount)
             applied += amount
-            if inv.state == InvoiceState.PAID:
+            if self.book.pay(inv, amount):
                 self.paid_on[inv.id] = doc.received_on
         if best.credit:
             self.summary["credit_kopecks"] += best.credit
