@@ -26,7 +26,7 @@ from debitor.payments.bulk import Decided, InvoicesChanged, PaymentsChanged, add
 from debitor.payments.matching import Book, Directory, Facts, Proposal, Reason, propose
 from debitor.payments.models import BankStatement, Direction, Payment, PaymentAllocation, PaymentRefund, StatementState
 from debitor.payments.purpose import extract
-from debitor.payments.reading import CURRENCY, RECEIVED, Prepared, read, rekey
+from debitor.payments.reading import CURRENCY, RECEIVED, Prepared, read, rekey, section_mismatches
 from debitor.payments.services import balance, plan_refunds, unused_money
 from debitor.schemas import N_
 from debitor.states import transition
@@ -139,7 +139,7 @@ class Importer:
                 )
             if known:
                 self._set_org(self.accounts[known[0]])
-        mismatches = self._check_sections(reader.sections)
+        mismatches = section_mismatches(reader.sections, self.accounts, self.totals)
         if mismatches and not reader.finished:
             raise ImportRefused(
                 N_("The file ends without КонецФайла and its documents do not add up to the statement's totals: "
@@ -332,33 +332,6 @@ class Importer:
         if best.credit:
             self.summary["credit_kopecks"] += best.credit
         return best, Decided(best.client_id, applied, best.confidence, reasons)
-
-    def _check_sections(self, sections) -> list[dict]:
-        """The bank's own totals against the documents; each disagreement is a warning naming the line."""
-        out = []
-        for s in sections:
-            if s.account not in self.accounts:
-                continue
-            got_in, got_out = self.totals.get(s.account, [0, 0])
-            for key, stated, got in (
-                ("ВсегоПоступило", s.received_kopecks, got_in),
-                ("ВсегоСписано", s.debited_kopecks, got_out),
-            ):
-                if stated is not None and stated != got:
-                    out.append(
-                        {"message": N_("%(key)s for account %(account)s is %(stated_kopecks)s, the documents add up to "
-                                       "%(got_kopecks)s"),
-                         "params": {"key": key, "account": s.account, "stated_kopecks": stated, "got_kopecks": got},
-                         "line": s.line, "key": key}
-                    )  # fmt: skip
-            balances = (s.opening_kopecks, s.received_kopecks, s.debited_kopecks, s.closing_kopecks)
-            if None not in balances and balances[0] + balances[1] - balances[2] != balances[3]:
-                out.append(
-                    {"message": N_("The balances of account %(account)s do not add up: opening + received − "
-                                   "debited ≠ closing"),
-                     "params": {"account": s.account}, "line": s.line, "key": "КонечныйОстаток"}
-                )  # fmt: skip
-        return out
 
     def _finish(self, reader, header, warnings: list[dict]) -> BankStatement:
         st = self.statement

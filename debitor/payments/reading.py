@@ -16,6 +16,7 @@ from typing import BinaryIO, NamedTuple
 
 from debitor.onec.parser import StatementReader
 from debitor.payments.models import Direction
+from debitor.schemas import N_
 
 
 @dataclass
@@ -209,3 +210,32 @@ def read(stream: BinaryIO, ours: dict[str, int], size: int) -> tuple[Reading, It
         reading.bytes_read, reading.sha256 = counting.count, counting.hash.hexdigest()
 
     return reading, batches()
+
+
+def section_mismatches(sections, accounts, totals: dict[str, list[int]]) -> list[dict]:
+    """The bank's own totals against the documents (``totals``: account -> [in, out]) for the sections of
+    our ``accounts``; each disagreement is a warning naming the line."""
+    out = []
+    for s in sections:
+        if s.account not in accounts:
+            continue
+        got_in, got_out = totals.get(s.account, [0, 0])
+        for key, stated, got in (
+            ("ВсегоПоступило", s.received_kopecks, got_in),
+            ("ВсегоСписано", s.debited_kopecks, got_out),
+        ):
+            if stated is not None and stated != got:
+                out.append(
+                    {"message": N_("%(key)s for account %(account)s is %(stated_kopecks)s, the documents add up to "
+                                   "%(got_kopecks)s"),
+                     "params": {"key": key, "account": s.account, "stated_kopecks": stated, "got_kopecks": got},
+                     "line": s.line, "key": key}
+                )  # fmt: skip
+        balances = (s.opening_kopecks, s.received_kopecks, s.debited_kopecks, s.closing_kopecks)
+        if None not in balances and balances[0] + balances[1] - balances[2] != balances[3]:
+            out.append(
+                {"message": N_("The balances of account %(account)s do not add up: opening + received − "
+                               "debited ≠ closing"),
+                 "params": {"account": s.account}, "line": s.line, "key": "КонечныйОстаток"}
+            )  # fmt: skip
+    return out
