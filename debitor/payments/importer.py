@@ -27,7 +27,7 @@ from debitor.payments.matching import Book, Directory, Facts, Proposal, Reason, 
 from debitor.payments.models import BankStatement, Direction, Payment, PaymentAllocation, PaymentRefund, StatementState
 from debitor.payments.purpose import extract
 from debitor.payments.reading import CURRENCY, RECEIVED, Prepared, read, rekey, section_mismatches
-from debitor.payments.services import balance, plan_refunds, unused_money
+from debitor.payments.services import plan_refunds, refunds_to_match, unused_money
 from debitor.schemas import N_
 from debitor.states import transition
 from debitor.timeline.models import Event, Visibility
@@ -93,8 +93,6 @@ class Importer:
         self.accounts: dict[str, int] = {}
         self.org_id: int | None = None
         self.paid_on: dict[int, date] = {}  # invoice id -> the day the payment that settled it came
-        self.refunds: list[dict] = []  # money going back to clients, matched at the end (``_match_refunds``)
-        self.unused: dict[tuple[int, str], list[dict]] = {}  # (client, currency) -> its money left unapplied
 
     def run(self) -> BankStatement:
         try:
@@ -255,7 +253,6 @@ class Importer:
             return
         now = utcnow()
         ids = insert_payments(self.org_id, self.statement.id, now, payments)
-        self._keep_for_refunds(ids, fresh, payments)
         # The payment row itself records its arrival (statement, line, time); the timeline gets what it did.
         allocations, events, added = [], [], defaultdict(int)
         for pid, doc, plan in zip(ids, fresh, plans, strict=True):
@@ -278,32 +275,16 @@ class Importer:
         insert_rows(PaymentAllocation.__table__, allocations)
         insert_rows(Event.__table__, events)
 
-    def _keep_for_refunds(self, ids: list[int], fresh: list[Prepared], payments: list) -> None:
-        """The clients' money this batch leaves unapplied, and the refunds it brings."""
-        for pid, doc, (_, _, decided) in zip(ids, fresh, payments, strict=True):
-            if decided.client_id is None:
-                continue
-            incoming = doc.direction == Direction.INCOMING
-            row = balance(pid, decided.client_id, CURRENCY, doc.received_on, doc.amount, decided.applied, 0)
-            if not incoming:
-                self.refunds.append(row)
-            elif decided.applied < doc.amount:
-                self.unused.setdefault((decided.client_id, CURRENCY), []).append(row)
-
     def _match_refunds(self) -> None:
-        """Match the statement's refunds to the money they return (``services.plan_refunds``), this
-        statement's as held in memory and earlier statements' as recorded, in the import's transaction:
-        written by amounts added, and only while that money is still unused."""
-        if not self.refunds:
+        """Match the statement's refunds to the money they return (``services.plan_refunds``), this statement's
+        and earlier ones', as the import's transaction sees them: without locks (a clerk's request would wait
+        for the import, and the import for it), written by the amounts added, and only while that money is
+        still unused."""
+        refunds = refunds_to_match(Payment.statement_id == self.statement.id, lock=False)
+        if not refunds:
             return
-        clients = {r["client_id"] for r in self.refunds}
-        unused = unused_money(clients, lock=False, exclude_statement=self.statement.id)
-        for key, mine in self.unused.items():
-            if key[0] in clients:
-                unused[key] = sorted([*unused.get(key, ()), *mine], key=lambda b: (b["on"], b["id"]))
-        before = {b["id"]: (b["applied"], b["refunded"]) for group in unused.values() for b in group}
-        before |= {r["id"]: (0, 0) for r in self.refunds}
-        refunds = sorted(self.refunds, key=lambda r: (r["on"], r["id"]))
+        unused = unused_money({r["client_id"] for r in refunds}, lock=False)
+        before = {b["id"]: (b["applied"], b["refunded"]) for b in [*refunds, *(b for g in unused.values() for b in g)]}
         links, changed, events = plan_refunds(refunds, unused, utcnow())
         deltas = [(i, b["applied"] - before[i][0], b["refunded"] - before[i][1]) for i, b in changed.items()]
         add_refunded(deltas)
