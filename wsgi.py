@@ -1,5 +1,5 @@
 """WSGI entry point for gunicorn and ``flask --app wsgi``."""
 
-from debitor.app import create_app
+from web.app import create_app
 
 app = create_app()

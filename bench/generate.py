@@ -962,7 +962,7 @@ def migrate(url: str) -> None:
     """Create the schema with the app's Alembic migrations."""
     from flask_migrate import upgrade
 
-    from debitor.app import create_app
+    from web.app import create_app
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():

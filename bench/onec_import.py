@@ -119,9 +119,9 @@ def run(args: argparse.Namespace) -> dict:
     settle(url)
     try:
         os.environ["DATABASE_URL"] = url
-        from debitor.app import create_app
         from debitor.db import db
         from debitor.payments.importing import import_path
+        from web.app import create_app
 
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": args.redis_url})
         before = counts(url)

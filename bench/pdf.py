@@ -103,10 +103,10 @@ def run(n: int) -> dict:
     import weasyprint
     from flask_migrate import upgrade
 
-    from debitor.app import create_app
     from debitor.db import db
     from debitor.documents import services
     from debitor.invoices.models import Invoice
+    from web.app import create_app
 
     tmp = Path(tempfile.mkdtemp(prefix="debitor-bench-pdf-"))
     app = create_app(

@@ -129,8 +129,8 @@ def explain(conn: psycopg.Connection, statements: list[tuple[str, dict]]) -> Non
 
 
 def run(args: argparse.Namespace) -> dict:
-    from debitor.app import create_app
     from debitor.db import db
+    from web.app import create_app
 
     with psycopg.connect(args.database_url, autocommit=True) as conn:
         if not args.no_vacuum:

@@ -69,6 +69,9 @@ class Defaults:
     ONEC_EXCHANGE_DIR = ""
     ONEC_MATCH_THRESHOLD = 80
     ONEC_UPLOAD_MAX_BYTES = 100 * 1024 * 1024
+    # Collection emails go out between these hours, company time (from, until; a reminder made at night
+    # waits for the morning)
+    COLLECTION_SENDING_HOURS = (9, 18)
     MAX_CONTENT_LENGTH = 101 * 1024 * 1024  # the biggest request body Flask accepts (a statement upload)
 
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from debitor import demo_collection
 from debitor.auth.models import PortalUser, Role, StaffUser
 from debitor.auth.services import create_staff_user
 from debitor.clients.models import Client
@@ -56,6 +57,7 @@ CLIENT_PASSWORD = "demo-client-2026"  # noqa: S105
 class Summary:
     counts: dict = field(default_factory=dict)
     logins: list = field(default_factory=list)
+    collection: dict = field(default_factory=dict)  # what the collection run of the demo day did
 
     def render(self) -> str:
         lines = ["Demo data loaded:"]
@@ -361,12 +363,8 @@ class DemoBuilder:
                 "044525593", "771", "Оплата за рекламу по счету 9999",
             )  # fmt: skip
         self.disputes()
-        for client in self.billable:
-            late = [i for i in self.unpaid(client) if (self.today - i.due_on).days > 30]
-            if late:
-                due = self.today + timedelta(days=self.rnd.choice([-2, 0, 1, 3]))
-                title = f"Счёт № {late[0].number} от {late[0].issued_on:%d.%m.%Y} просрочен более 30 дней"
-                create_task("long_overdue", title, role=Role.CLERK, due_at=at(due, 15), invoice=late[0])
+        held = next(c for c in self.billable[12:] if any(i.due_on < self.today for i in self.unpaid(c)))
+        self.summary.collection = demo_collection.set_up(self.today, held=held)
         db.session.flush()
 
     def disputes(self) -> None:

@@ -177,12 +177,11 @@ def demo_statement(day: date, *, seed: int = 7, skip: int = 0) -> tuple[str, byt
 
 
 def import_demo_statement(day: date):
-    """Import the demo statement for ``day`` through the import service (it commits)."""
+    """Import the demo statement for ``day`` through the import service (it commits its own steps)."""
     import io
 
     from debitor.payments.importing import new_statement, run
 
     name, data = demo_statement(day)
     statement = new_statement("folder", name, data)
-    db.session.commit()
     return run(statement, io.BytesIO(data))

@@ -1,5 +1,6 @@
 """Rows a worker works through (a statement import, a whole-table export): claimed by one run only, and
-found again when their enqueue or their worker was lost.
+found again when their enqueue or their worker was lost. The transactions around a claim and a run are the
+job's (``jobs.rows``).
 
 Such a model has ``state`` (an enum with QUEUED and RUNNING), ``created_at`` and ``started_at``.
 """
@@ -26,15 +27,18 @@ def stuck_before() -> datetime:
 
 
 def claim(model, ident: int, **values) -> bool:
-    """Mark a queued row (or one whose worker died) as running, in one UPDATE, and commit: False when
-    another run has it or it is finished, so that a job run twice, or by two workers, works once."""
+    """Mark a queued row (or one whose worker died) as running, in one UPDATE: False when another run has
+    it or it is finished, so that a job run twice, or by two workers, works once (a second UPDATE waits for
+    the first one's transaction and then finds the row running)."""
     queued, running = _states(model)
     where = [
         model.id == ident,
         sa.or_(model.state == queued, sa.and_(model.state == running, model.started_at < stuck_before())),
     ]
     claimed = transition_rows(model, where, running, values={"started_at": utcnow(), **values})
-    db.session.commit()
+    loaded = db.session.identity_map.get(db.session.identity_key(model, ident))
+    if loaded is not None:  # the UPDATE went past the session: its copy of the row reads it again
+        db.session.expire(loaded)
     return len(claimed) == 1
 
 

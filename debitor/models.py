@@ -2,6 +2,14 @@
 
 from debitor.auth.models import PortalUser, Role, StaffUser
 from debitor.clients.models import BillingContact, Client, ClientInn
+from debitor.collection.models import (
+    CalendarException,
+    CollectionAction,
+    CollectionPolicy,
+    CollectionStep,
+    CollectionTemplate,
+    KeyRate,
+)
 from debitor.contracts.models import Contract, ContractState
 from debitor.disputes.models import Dispute, DisputeState
 from debitor.documents.models import DocumentKind, DocumentVersion
@@ -23,6 +31,12 @@ from debitor.tasks.models import Task, TaskState
 from debitor.timeline.models import Event, Visibility
 
 __all__ = [
+    "CalendarException",
+    "CollectionAction",
+    "CollectionPolicy",
+    "CollectionStep",
+    "CollectionTemplate",
+    "KeyRate",
     "BankAccount",
     "BankStatement",
     "BillingContact",

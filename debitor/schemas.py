@@ -42,6 +42,23 @@ def parse_id(text) -> int | None:
     return value if 1 <= value <= MAX_ID else None
 
 
+WHOLE = re.compile(r"[-+]?[0-9]{1,40}")
+
+
+class Whole(fields.Integer):
+    """A whole number as a form or a JSON body gives it: ASCII digits only (``int()`` would take ``٣``),
+    never a bool or a float. Give it a ``number_range``: that names the limits of a number too big."""
+
+    default_error_messages = {"invalid": N_("Not a valid integer.")}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise self.make_error("invalid")
+        if isinstance(value, str) and not WHOLE.fullmatch(value.strip()):
+            raise self.make_error("invalid")
+        return int(value)
+
+
 class Id(fields.Integer):
     """A row's id in a query string or a form: a field error for anything that cannot be one."""
 

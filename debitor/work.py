@@ -1,7 +1,9 @@
 """The unit of work: a request or a job changes the database in one transaction, committed once, here.
 
-``unit_of_work`` wraps every view (the app factory) and every job body (``jobs.runtime``): it commits when
-the body returns and rolls back when it raises, a ``DomainError`` included. Services only flush. Work that
+``unit_of_work`` wraps every job body (``jobs.runtime``) and CLI command: it commits when the body returns
+and rolls back when it raises, a ``DomainError`` included. A request ends with ``finish`` (the app factory):
+committed when the answer is a success or a redirect, rolled back on an error page or an exception.
+Services only flush; a view that refuses one step and goes on runs that step in a savepoint. Work that
 must happen after the commit — a job to enqueue — is asked for with ``later`` and enqueued by ``jobs``
 once the transaction has committed (never for one rolled back).
 
@@ -34,6 +36,22 @@ def unit_of_work():
         db.session.rollback()
         raise
     db.session.commit()
+
+
+def finish(commit: bool) -> None:
+    """End the request's transaction: keep what a good answer did, drop what an error page's view did.
+
+    The answer is built by now, so the commit expires nothing: a streamed body (a CSV) still reads what the
+    view loaded, the signed-in user among it, after the request's session is gone."""
+    session = db.session()
+    if not commit:
+        session.rollback()
+        return
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 def later(job: str, *args, job_id: str) -> None:

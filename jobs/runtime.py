@@ -1,4 +1,4 @@
-"""One Flask app per worker process; each job runs inside its own app context and session."""
+"""One Flask app per worker process; each job runs inside its own app context, session and unit of work."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ _app: Flask | None = None
 def app() -> Flask:
     global _app
     if _app is None:
-        from debitor.app import create_app
+        from web.app import create_app
 
         _app = create_app()
     return _app
@@ -25,15 +25,18 @@ def set_app(flask_app: Flask) -> None:
 
 
 def in_app_context(func):
-    """Run a job inside an app context, with a fresh session removed afterwards."""
+    """Run a job inside an app context, with a fresh session removed afterwards, in one transaction:
+    committed when the job returns, rolled back when it raises (RQ then records the job as failed)."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         from debitor.db import db
+        from debitor.work import unit_of_work
 
         with app().app_context():
             try:
-                return func(*args, **kwargs)
+                with unit_of_work():
+                    return func(*args, **kwargs)
             finally:
                 db.session.remove()
 

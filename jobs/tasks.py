@@ -1,4 +1,5 @@
-"""Job entry points. They receive ids, run in their own app context and are safe to run twice."""
+"""Job entry points. They receive ids, run in their own app context and unit of work, and are safe to run
+twice."""
 
 from __future__ import annotations
 
@@ -16,20 +17,23 @@ def deliver_outbox(message_id: int) -> str:
 @in_app_context
 def sweep_outbox() -> int:
     """Deliver every pending message whose attempt is due (covers lost enqueues and retries)."""
-    from debitor.outbox.services import deliver, due_message_ids
+    from jobs.outbox import deliver_due
 
-    ids = due_message_ids()
-    for ident in ids:
-        deliver(ident)
-    return len(ids)
+    return len(deliver_due())
 
 
 @in_app_context
 def import_statement(statement_id: int) -> dict:
-    """Import an uploaded bank statement; a finished one is left alone."""
-    from debitor.payments.importing import import_uploaded
+    """Import an uploaded bank statement: claimed (running for its page) in a transaction of its own, imported
+    in one, failed in another if that raises; one claimed by another run or finished is left alone."""
+    from debitor.db import db
+    from debitor.payments.importing import import_claimed, import_failed
+    from debitor.payments.models import BankStatement
+    from jobs.rows import run_claimed
 
-    statement = import_uploaded(statement_id)
+    statement = run_claimed(BankStatement, statement_id, import_claimed, import_failed) or db.session.get(
+        BankStatement, statement_id
+    )
     return {"state": statement.state.value, **(statement.summary or {})} if statement else {}
 
 
@@ -65,9 +69,12 @@ def export_enterprise_data() -> int:
 @in_app_context
 def export_invoices(export_id: int) -> dict:
     """Write a queued invoice export to its file; one already claimed or finished is left alone."""
-    from debitor.exports.services import run
+    from debitor.db import db
+    from debitor.exports.models import Export
+    from debitor.exports.services import build, fail
+    from jobs.rows import run_claimed
 
-    export = run(export_id)
+    export = run_claimed(Export, export_id, build, fail, rows_written=0) or db.session.get(Export, export_id)
     return {"state": export.state.value, "rows": export.rows_written} if export else {}
 
 

@@ -2,7 +2,7 @@
 
 Nothing in ``portal/`` may load a client-owned row by id without these helpers: an id that
 belongs to another client is a 404, exactly as if it did not exist. That only a signed-in client (no
-staff session) reaches a portal page is the access table's rule (``debitor/web/access_rules.py``).
+staff session) reaches a portal page is the access table's rule (``web/access_rules.py``).
 """
 
 from __future__ import annotations

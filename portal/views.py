@@ -9,30 +9,23 @@ from flask import Blueprint, abort, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from marshmallow import fields
 
 from debitor.dates import today
 from debitor.db import db
-from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind, InvoiceState
-from debitor.invoices.numbers import parse_number
+from debitor.invoices.client_list import InvoiceFilter, filtered
+from debitor.invoices.models import Invoice
 from debitor.kpi.services import client_balance
 from debitor.languages import supported
 from debitor.payments.models import PaymentAllocation
-from debitor.schemas import N_, Day, QuerySchema, length, one_of
+from debitor.schemas import Day, QuerySchema
 from debitor.timeline.services import timeline
-from debitor.web.auth_views import register_auth
-from debitor.web.common import load_form, paginate, render
-from debitor.web.documents import pdf_file, pdf_response
 from portal.access import client_id, get_invoice, invoices_query
+from web.auth_views import register_auth
+from web.common import load_form, paginate, render
+from web.documents import pdf_file, pdf_response
 
 bp = Blueprint("portal", __name__)
 register_auth(bp, "client", "portal.home", "/")
-
-STATUS_FILTERS = {
-    "open": (InvoiceState.ISSUED, InvoiceState.PARTIALLY_PAID),
-    "paid": (InvoiceState.PAID,),
-    "cancelled": (InvoiceState.CANCELLED,),
-}
 
 
 @bp.get("/home")
@@ -47,49 +40,13 @@ def home():
     )
 
 
-class InvoiceFilter(QuerySchema):
-    """The portal invoice list's query string."""
-
-    status = fields.String(
-        load_default="",
-        validate=one_of(["", "open", "overdue", "paid", "cancelled", "credit"], N_("Unknown status: %(value)s")),
-    )
-    date_from = Day(load_default=None, data_key="from")
-    date_to = Day(load_default=None, data_key="to")
-    q = fields.String(load_default="", validate=length(max=40))
-
-
-def filtered_invoices(args: dict) -> sa.Select:
-    q = invoices_query()
-    status = args["status"]
-    if status in ("open", "overdue"):
-        q = q.where(Invoice.state.in_(OPEN_STATES), Invoice.kind == InvoiceKind.INVOICE)
-        if status == "overdue":
-            q = q.where(Invoice.due_on < today())
-    elif status == "credit":
-        q = q.where(Invoice.kind == InvoiceKind.CREDIT_NOTE)
-    elif status in STATUS_FILTERS:
-        q = q.where(Invoice.state.in_(STATUS_FILTERS[status]))
-    if args["date_from"]:
-        q = q.where(Invoice.issued_on >= args["date_from"])
-    if args["date_to"]:
-        q = q.where(Invoice.issued_on <= args["date_to"])
-    if args["q"]:
-        number = parse_number(args["q"])
-        if number is None:
-            return q.where(sa.false())
-        q = q.where(Invoice.kind == number.kind, Invoice.number_seq == number.seq)
-        if number.year:
-            q = q.where(Invoice.number_year == number.year)
-    return q
-
-
 @bp.get("/invoices")
 def invoices():
     args, errors = load_form(InvoiceFilter(), dict(request.args))
     if errors:
         args = InvoiceFilter().load({})
-    rows, pager = paginate(filtered_invoices(args).order_by(Invoice.issued_on.desc(), Invoice.id.desc()))
+    query = filtered(invoices_query(), args, today())
+    rows, pager = paginate(query.order_by(Invoice.issued_on.desc(), Invoice.id.desc()))
     return render(
         "portal/invoices.html",
         "portal/_invoice_rows.html",
@@ -170,5 +127,4 @@ def statement_pdf():
         abort(400)
     lang = request.args.get("lang")
     version = statement_document(current_user.client, start, end, lang if supported(lang) else str(get_locale()))
-    db.session.commit()
     return pdf_file(version)

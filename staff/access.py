@@ -1,7 +1,7 @@
 """The staff workspace's per-object rule: who may change a client (its form, people and drafts).
 
 Who may open which staff page or send which form is not decided here but in the one access table,
-``debitor/web/access_rules.py``, which a guard applies to every request before any view runs. The views
+``web/access_rules.py``, which a guard applies to every request before any view runs. The views
 call ``editable_client`` for the finer rule that only they can check, the object in hand.
 """
 

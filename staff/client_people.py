@@ -12,9 +12,9 @@ from debitor.clients.models import Client
 from debitor.clients.schemas import ContactInput
 from debitor.clients.services import add_contact
 from debitor.db import db
-from debitor.web.common import form_page
 from staff.access import editable_client
-from staff.views import bp
+from staff.blueprint import bp
+from web.common import form_page
 
 
 @bp.route("/clients/<int:client_id>/contacts/new", methods=["GET", "POST"])

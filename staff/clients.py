@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from debitor.auth.models import Role, StaffUser
-from debitor.clients.models import Client, fold
+from debitor.clients.models import Client
 from debitor.clients.schemas import ClientInput
-from debitor.clients.services import CLIENT_FIELDS, create_client, update_client
+from debitor.clients.services import CLIENT_FIELDS, clients_matching, create_client, update_client
 from debitor.dates import today
 from debitor.db import db
 from debitor.invoices.models import Invoice
@@ -20,18 +20,15 @@ from debitor.kpi.services import client_balance
 from debitor.orgs.services import default_organisation
 from debitor.payments.models import Payment
 from debitor.timeline.services import timeline
-from debitor.web.common import form_page, paginate, render
 from staff.access import editable_client
-from staff.views import bp
+from staff.blueprint import bp
+from web.common import form_page, paginate, render
 
 
 @bp.get("/clients")
 def clients():
     search = request.args.get("q", "").strip()
-    q = sa.select(Client)
-    if search:
-        q = q.where(Client.search_text.contains(fold(search), autoescape=True))
-    rows, pager = paginate(q.order_by(Client.short_name, Client.id))
+    rows, pager = paginate(clients_matching(search))
     return render("staff/clients.html", "staff/_client_rows.html", clients=rows, q=search, **pager)
 
 

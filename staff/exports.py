@@ -14,9 +14,9 @@ from debitor.auth.models import Role
 from debitor.db import blob_length, blob_slices, db
 from debitor.exports.models import Export, ExportState
 from debitor.exports.services import describe_state, expires_at, progress_key
-from debitor.web.common import paginate, render
 from debitor.work import get_progress
-from staff.views import bp
+from staff.blueprint import bp
+from web.common import paginate, render
 
 MIME = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 

@@ -3,14 +3,13 @@ draft editor."""
 
 from __future__ import annotations
 
-import re
-
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from debitor.clients.models import Client, fold
+from debitor.clients.models import Client
+from debitor.clients.services import clients_matching
 from debitor.contracts.models import Contract
 from debitor.dates import today
 from debitor.db import db
@@ -23,12 +22,12 @@ from debitor.orgs.services import default_organisation
 from debitor.payments.models import PaymentAllocation
 from debitor.states import TransitionError
 from debitor.timeline.services import timeline
-from debitor.web.common import arg_id, form_page, render
-from debitor.web.documents import pdf_response
 from staff.access import editable_client
-from staff.views import bp
+from staff.blueprint import bp
+from web.common import arg_id, form_page, form_with_rows, render
+from web.documents import pdf_response
 
-LINE_FIELD = re.compile(r"^lines-([0-9]{1,3})-(description|quantity|unit|price)$")
+LINE_FIELDS = ("description", "quantity", "unit", "price")
 
 
 def _invoice(invoice_id: int) -> Invoice:
@@ -53,12 +52,11 @@ def invoice(invoice_id: int):
 def _act(invoice_id: int, action, done: str):
     inv = _invoice(invoice_id)
     try:
-        action(inv)
+        with db.session.begin_nested():  # a refused step leaves nothing; the redirect commits the rest
+            action(inv)
     except (DomainError, TransitionError) as exc:
-        db.session.rollback()
         flash(str(getattr(exc, "message", exc)), "danger")
     else:
-        db.session.commit()
         flash(done, "success")
     return redirect(url_for("staff.invoice", invoice_id=invoice_id), code=303)
 
@@ -102,19 +100,9 @@ def invoice_act_pdf(invoice_id: int):
 
 
 def _draft_raw() -> dict:
-    """The editor's fields as DraftInput data: ``lines-N-field`` rows in order, empty rows dropped."""
-    rows: dict[int, dict] = {}
-    for key, value in request.form.items():
-        m = LINE_FIELD.match(key)
-        if m:
-            rows.setdefault(int(m.group(1)), {})[m.group(2)] = value
-    raw = {k: v for k, v in request.form.items() if not k.startswith("lines-") and k != "csrf_token"}
-    raw["lines"] = [
-        row
-        for _, row in sorted(rows.items())
-        if any((row.get(k) or "").strip() for k in ("description", "quantity", "price"))
-    ]
-    return raw
+    """The editor's fields as DraftInput data; a line with no description, quantity or price is an empty
+    row of the form (its unit is prefilled)."""
+    return form_with_rows("lines", LINE_FIELDS, filled=("description", "quantity", "price"))
 
 
 def _draft_context(client: Client | None) -> dict:
@@ -129,10 +117,8 @@ def invoice_new():
     client = db.session.get(Client, arg_id("client_id") or 0)
     if client is None:  # first pick the client
         search = request.args.get("q", "").strip()
-        q = sa.select(Client).order_by(Client.short_name).limit(20)
-        if search:
-            q = q.where(Client.search_text.contains(fold(search), autoescape=True))
-        return render("staff/invoice_pick_client.html", clients=list(db.session.scalars(q)), q=search)
+        found = db.session.scalars(clients_matching(search).limit(20))
+        return render("staff/invoice_pick_client.html", clients=list(found), q=search)
     editable_client(client)
 
     def create(data):

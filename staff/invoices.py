@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import io
-from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import (
@@ -28,7 +27,6 @@ from flask_babel import ngettext
 from flask_login import current_user
 from marshmallow import ValidationError
 
-from debitor.app import select_locale
 from debitor.auth.models import Role, StaffUser
 from debitor.clients.models import Client
 from debitor.dates import today
@@ -37,7 +35,8 @@ from debitor.errors import DomainError
 from debitor.exports.services import XLSX_MAX_ROWS, request_export
 from debitor.extensions import htmx
 from debitor.invoices import export
-from debitor.invoices.models import Invoice, InvoiceState
+from debitor.invoices.batch import issue_and_send_each, send_again_each
+from debitor.invoices.models import Invoice
 from debitor.invoices.queries import (
     PAGE_SIZE,
     InvoiceTableQuery,
@@ -46,14 +45,11 @@ from debitor.invoices.queries import (
     table_page,
     totals,
 )
-from debitor.invoices.sending import send_invoice
-from debitor.invoices.services import issue_invoice
 from debitor.schemas import error_messages, parse_id
-from debitor.states import TransitionError
-from debitor.web.access_rules import allowed
-from debitor.web.common import render
-from debitor.web.labels import LABELS
-from staff.views import bp
+from staff.blueprint import bp
+from web.access_rules import allowed
+from web.common import render
+from web.locale import select_locale
 
 BULK_MAX = 500  # selected invoices in one request
 FAILURES_SHOWN = 10
@@ -157,39 +153,9 @@ def _label(inv: Invoice) -> str:
     return _("draft #%(id)s (%(client)s)", id=inv.id, client=inv.client.short_name)
 
 
-def _each(ids: list[int], action: Callable[[Invoice], None]) -> tuple[list[str], list[tuple[str, str]]]:
-    """Run ``action`` on each invoice in its own SAVEPOINT: one that fails is rolled back whole (never
-    half-issued) and reported with the reason; the others go on. Returns (done, [(label, reason)])."""
-    done: list[str] = []
-    failed: list[tuple[str, str]] = []
-    for inv in db.session.scalars(sa.select(Invoice).where(Invoice.id.in_(ids)).order_by(Invoice.id)).all():
-        try:
-            with db.session.begin_nested():
-                action(inv)
-        except DomainError as exc:
-            failed.append((_label(inv), str(exc.message)))
-        except TransitionError:
-            reason = _("not possible for an invoice in the state “%(state)s”", state=LABELS[inv.state])
-            failed.append((_label(inv), reason))
-        else:
-            done.append(_label(inv))
-    return done, failed
-
-
-def _issue_and_send(inv: Invoice) -> None:
-    if inv.state != InvoiceState.DRAFT:
-        raise DomainError(_("only drafts can be issued"))
-    issue_invoice(inv, actor=current_user)
-    send_invoice(inv, actor=current_user)
-
-
-def _send_again(inv: Invoice) -> None:
-    send_invoice(inv, actor=current_user, resend=True)
-
-
-def _report(action: str, done: list[str], failed: list[tuple[str, str]]) -> None:
+def _report(action: str, done: list[Invoice], failed: list[tuple[Invoice, str]]) -> None:
     if done:
-        names = ", ".join(done)
+        names = ", ".join(_label(inv) for inv in done)
         if action == "issue":
             text = ngettext("%(num)s invoice issued and sent: %(names)s", "%(num)s invoices issued and sent: %(names)s",
                             len(done), names=names)  # fmt: skip
@@ -197,8 +163,8 @@ def _report(action: str, done: list[str], failed: list[tuple[str, str]]) -> None
             text = ngettext("%(num)s invoice queued for sending again: %(names)s",
                             "%(num)s invoices queued for sending again: %(names)s", len(done), names=names)  # fmt: skip
         flash(text, "success")
-    for label, reason in failed[:FAILURES_SHOWN]:
-        flash(_("%(invoice)s: %(reason)s", invoice=label, reason=reason), "danger")
+    for inv, reason in failed[:FAILURES_SHOWN]:
+        flash(_("%(invoice)s: %(reason)s", invoice=_label(inv), reason=reason), "danger")
     if len(failed) > FAILURES_SHOWN:
         flash(_("…and %(num)s more not done", num=len(failed) - FAILURES_SHOWN), "danger")
 
@@ -215,8 +181,7 @@ def invoice_bulk():
     if not ids:
         flash(_("Select at least one invoice first."), "warning")
         return _back(query)
-    done, failed = _each(ids, _issue_and_send if action == "issue" else _send_again)
-    db.session.commit()
+    done, failed = (issue_and_send_each if action == "issue" else send_again_each)(ids, actor=current_user)
     _report(action, done, failed)
     return _back(query)
 
@@ -252,11 +217,11 @@ def invoice_export():
 def _export_later(query, fmt: str, day, rows: int):
     """A set too big for one request: a worker writes it; its page shows the progress and the download."""
     try:
-        job = request_export(query, fmt, on=day, rows=rows, actor=current_user, locale=select_locale())
+        with db.session.begin_nested():  # refused (too many running): nothing of it, and the redirect commits
+            job = request_export(query, fmt, on=day, rows=rows, actor=current_user, locale=select_locale())
     except DomainError as err:
         flash(str(err), "warning")
         return redirect(url_for("staff.invoices", **query.args()), code=303)
-    db.session.commit()
     return redirect(url_for("staff.export_page", export_id=job.id), code=303)
 
 

@@ -15,8 +15,8 @@ from flask import abort, current_app, request
 from debitor.db import db
 from debitor.outbox.models import SECRET_LINK_NOTE, OutboxMessage, OutboxState
 from debitor.outbox.services import SECRET_HEADER
-from debitor.web.common import render
-from staff.views import bp
+from staff.blueprint import bp
+from web.common import render
 
 
 @bp.get("/mail")

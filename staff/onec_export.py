@@ -10,8 +10,8 @@ from debitor.dates import today
 from debitor.onec.enterprise_data import export_enterprise_data, export_filename, month_bounds, period_too_long
 from debitor.orgs.services import default_organisation
 from debitor.schemas import Day, QuerySchema, error_messages
-from debitor.web.common import render
-from staff.views import bp
+from staff.blueprint import bp
+from web.common import render
 
 
 class PeriodInput(QuerySchema):

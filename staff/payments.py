@@ -10,21 +10,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from debitor.app import select_locale
-from debitor.clients.services import inn_owner
 from debitor.db import db
 from debitor.errors import DomainError
-from debitor.identifiers import IdentifierError, validate_inn
-from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind
-from debitor.invoices.numbers import parse_number
-from debitor.money import MoneyError, format_money, parse_kopecks
-from debitor.payments.matching import Facts, suggestions
+from debitor.money import format_money
+from debitor.payments.by_hand import ROW_FIELDS, HandMatchInput, apply_by_hand, payment_page
 from debitor.payments.models import TRANSFERS, Direction, Payment, PaymentAllocation, PaymentRefund, PaymentState
-from debitor.payments.services import apply_allocations, link_refunds, remember_payer_inn, unapply, unlink_refund
-from debitor.schemas import parse_id
-from debitor.timeline.models import Event
-from debitor.web.common import arg_id, paginate, render
-from staff.views import bp
+from debitor.payments.services import link_refunds, unapply, unlink_refund
+from staff.blueprint import bp
+from web.common import arg_id, form_with_rows, load_form, paginate, render
+from web.locale import select_locale
 
 ROWS = 5  # rows of the split form
 
@@ -62,43 +56,15 @@ def _payment(payment_id: int) -> Payment:
     return db.session.get(Payment, payment_id) or abort(404)
 
 
-def _facts(p: Payment) -> Facts:
-    return Facts(p.unapplied_kopecks, p.currency, p.payer_inn, p.purpose, p.received_on)
-
-
 def _page(p: Payment, errors: dict | None = None, form: dict | None = None, status: int = 200):
-    allocations = db.session.scalars(
-        sa.select(PaymentAllocation).where(PaymentAllocation.payment_id == p.id).order_by(PaymentAllocation.id)
-    ).all()
-    refunds = db.session.scalars(
-        sa.select(PaymentRefund)
-        .options(selectinload(PaymentRefund.refund), selectinload(PaymentRefund.payment))
-        .where(sa.or_(PaymentRefund.payment_id == p.id, PaymentRefund.refund_id == p.id))
-        .order_by(PaymentRefund.id)
-    ).all()
-    ranked = []
-    if p.direction == Direction.INCOMING and p.unapplied_kopecks > 0:
-        ranked = suggestions(_facts(p), p.organisation_id)[:5]
-    events = db.session.scalars(
-        sa.select(Event).where(Event.payment_id == p.id).order_by(Event.occurred_at.desc(), Event.id.desc()).limit(50)
-    ).all()
-    learnable = bool(p.payer_inn) and p.direction == Direction.INCOMING and inn_owner(p.payer_inn) is None
-    try:
-        validate_inn(p.payer_inn)
-    except IdentifierError:
-        learnable = False
+    typed = (form or {}).get("rows", [])
     return render(
         "staff/payment.html",
         status_code=status,
-        learnable=learnable,
         payment=p,
-        allocations=allocations,
-        refunds=refunds,
-        suggestions=ranked,
-        events=events,
         errors=errors or {},
-        form=form or {},
-        rows=ROWS,
+        rows=typed + [{}] * max(ROWS - len(typed), 0),  # the split form's rows, as the clerk filled them in
+        **payment_page(p),
     )
 
 
@@ -107,85 +73,19 @@ def payment(payment_id: int):
     return _page(_payment(payment_id))
 
 
-def _lookup(p: Payment, text: str) -> Invoice:
-    """The open invoice a clerk typed: "42", "№ 42" or "42/2026" (number/year when the number recurs)."""
-    number = parse_number(text)
-    if number is None or number.kind != InvoiceKind.INVOICE:
-        raise DomainError(_("“%(text)s” is not an invoice number (write 42 or 42/2026)", text=text))
-    q = sa.select(Invoice).where(
-        Invoice.organisation_id == p.organisation_id,
-        Invoice.kind == InvoiceKind.INVOICE,
-        Invoice.number_seq == number.seq,
-        Invoice.state.in_(list(OPEN_STATES)),
-    )
-    if number.year:
-        q = q.where(Invoice.number_year == number.year)
-    found = db.session.scalars(q.order_by(Invoice.number_year.desc()).limit(3)).all()
-    if not found:
-        raise DomainError(_("There is no open invoice № %(text)s", text=text.strip()))
-    if len(found) > 1:
-        raise DomainError(_("Several open invoices № %(n)s: write the year too, e.g. %(n)s/%(y)s", n=number.seq,
-                            y=found[0].number_year))  # fmt: skip
-    return found[0]
-
-
-def _amounts(p: Payment) -> tuple[dict[int, int], dict[str, list[str]]]:
-    """invoice id -> kopecks from the form: hidden ``invoice_id-N`` (a suggestion) or typed ``invoice-N``."""
-    amounts: dict[int, int] = {}
-    errors: dict[str, list[str]] = {}
-    for n in range(50):
-        ident, typed = request.form.get(f"invoice_id-{n}"), (request.form.get(f"invoice-{n}") or "").strip()
-        raw = (request.form.get(f"amount-{n}") or "").strip()
-        if not ident and not typed:
-            if raw:
-                errors[f"invoice-{n}"] = [_("Which invoice is this amount for?")]
-            continue
-        try:
-            if ident:
-                inv = db.session.get(Invoice, parse_id(ident)) if parse_id(ident) else None
-                if inv is None:
-                    raise DomainError(_("An invoice was not found"))
-            else:
-                inv = _lookup(p, typed)
-        except DomainError as exc:
-            errors[f"invoice-{n}"] = [str(exc.message)]
-            continue
-        if raw:
-            try:
-                amount = parse_kopecks(raw)
-            except MoneyError:
-                errors[f"amount-{n}"] = [_("“%(text)s” is not an amount", text=raw)]
-                continue
-            if amount <= 0:
-                errors[f"amount-{n}"] = [_("The amount must be greater than zero")]
-                continue
-        else:  # as much as the invoice owes and the payment has left
-            amount = min(inv.total_kopecks - inv.paid_kopecks, p.unapplied_kopecks - sum(amounts.values()))
-        if inv.id in amounts:
-            errors[f"invoice-{n}"] = [_("Invoice № %(n)s is listed twice", n=inv.number)]
-            continue
-        amounts[inv.id] = amount
-    if not amounts and not errors:
-        errors["invoice-0"] = [_("Choose at least one invoice")]
-    return amounts, errors
-
-
 @bp.post("/payments/<int:payment_id>/apply")
 def payment_apply(payment_id: int):
     p = db.session.scalar(sa.select(Payment).where(Payment.id == payment_id).with_for_update()) or abort(404)
-    amounts, errors = _amounts(p)
-    if not errors:
+    raw = form_with_rows("rows", ROW_FIELDS)
+    data, errors = load_form(HandMatchInput(), raw)
+    if data is not None:
         try:
-            apply_allocations(p, amounts, actor=current_user, reason=request.form.get("reason", "manual")[:20])
-            if request.form.get("remember_inn") and p.client_id:
-                remember_payer_inn(p, actor=current_user)
+            with db.session.begin_nested():  # the page shows the payment as it was
+                apply_by_hand(p, data, actor=current_user)
         except DomainError as exc:
-            db.session.rollback()
-            errors = {"_schema": [str(exc.message)]}  # about the whole match, not one row
+            errors = exc.as_errors()
     if errors:
-        db.session.rollback()
-        return _page(_payment(payment_id), errors, dict(request.form), status=400)
-    db.session.commit()
+        return _page(p, errors, raw, status=400)
     flash(_("The payment is applied."), "success")
     return redirect(url_for("staff.payment", payment_id=payment_id), code=303)
 
@@ -193,12 +93,11 @@ def payment_apply(payment_id: int):
 def _take_back(payment_id: int, action, done: str):
     """Run an undo service (an allocation or a refund match) and go back to the payment, saying how it went."""
     try:
-        action()
+        with db.session.begin_nested():  # a refused undo leaves nothing; the redirect commits the rest
+            action()
     except DomainError as exc:
-        db.session.rollback()
         flash(str(exc.message), "danger")
     else:
-        db.session.commit()
         flash(done, "success")
     return redirect(url_for("staff.payment", payment_id=payment_id), code=303)
 
@@ -229,7 +128,6 @@ def payment_refund_match(payment_id: int):
     if refund.direction != Direction.OUTGOING or refund.client_id is None:
         abort(404)  # only money paid out to a client returns its money
     matched = link_refunds([refund.id])
-    db.session.commit()
     if matched:
         amount = format_money(matched, refund.currency, select_locale())
         flash(_("Matched %(amount)s of the client's money.", amount=amount), "success")

@@ -22,10 +22,10 @@ from debitor.payments.importing import ImportRefused, describe, get_progress, ne
 from debitor.payments.models import BankStatement, Payment, StatementState
 from debitor.payments.reconciliation import reconcile
 from debitor.schemas import error_messages
-from debitor.web.common import paginate, render
 from debitor.work import later
+from staff.blueprint import bp
 from staff.onec_export import PeriodInput
-from staff.views import bp
+from web.common import paginate, render
 
 SIGNATURE = b"1CClientBankExchange"
 
@@ -80,7 +80,6 @@ def statement_upload():
     except ImportRefused as err:
         return _upload_error(_(err.message) % err.params)
     later("import_statement", statement.id, job_id=f"statement-{statement.id}")
-    db.session.commit()
     flash(_("The statement is uploaded; it is being imported."), "info")
     return redirect(url_for("staff.statement", statement_id=statement.id), code=303)
 

@@ -10,8 +10,8 @@ from sqlalchemy.orm import selectinload
 from debitor.auth.models import Role
 from debitor.db import db, utcnow
 from debitor.tasks.models import ACTIVE_TASK_STATES, Task
-from debitor.web.common import render
-from staff.views import bp
+from staff.blueprint import bp
+from web.common import render
 
 
 @bp.get("/tasks")

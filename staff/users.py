@@ -11,8 +11,8 @@ from debitor.auth.models import Role, StaffUser
 from debitor.auth.schemas import StaffUserInput
 from debitor.auth.services import create_staff_user
 from debitor.db import db
-from debitor.web.common import form_page, render
-from staff.views import bp
+from staff.blueprint import bp
+from web.common import form_page, render
 
 
 @bp.get("/users")

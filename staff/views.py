@@ -1,31 +1,11 @@
-"""Staff blueprint: home with work counts, plus the area modules that register their routes on it."""
+"""The staff home with work counts, and the area modules that register their routes on the blueprint."""
 
 from __future__ import annotations
-
-from flask import Blueprint
 
 from debitor.dates import today
 from debitor.db import utcnow
 from debitor.kpi.services import staff_counts
-from debitor.web.auth_views import register_auth
-from debitor.web.common import render
-from staff.access import may_edit_client
-
-bp = Blueprint("staff", __name__)
-register_auth(bp, "staff", "staff.home", "/")
-
-
-@bp.app_context_processor
-def staff_helpers():
-    return {"may_edit_client": may_edit_client}
-
-
-@bp.get("/home")
-def home():
-    return render("staff/home.html", counts=staff_counts(today(), utcnow()))
-
-
-from staff import (  # noqa: E402,F401 - routes on bp
+from staff import (  # noqa: F401 - routes on bp
     client_people,
     clients,
     exports,
@@ -38,3 +18,10 @@ from staff import (  # noqa: E402,F401 - routes on bp
     tasks,
     users,
 )
+from staff.blueprint import bp
+from web.common import render
+
+
+@bp.get("/home")
+def home():
+    return render("staff/home.html", counts=staff_counts(today(), utcnow()))

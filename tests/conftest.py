@@ -17,10 +17,10 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient
 
-from debitor.app import create_app
 from debitor.db import db
 from debitor.extensions import limiter
 from jobs import runtime
+from web.app import create_app
 
 TMP = Path(tempfile.mkdtemp(prefix="debitor-tests-"))
 KEEP_TABLES = {"vat_rates", "alembic_version"}  # reference data from the migrations

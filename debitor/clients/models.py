@@ -29,6 +29,10 @@ class Client(IdMixin, CreatedMixin, db.Model):
     currency: Mapped[str] = mapped_column(sa.String(3), default="RUB")
     account_manager_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"), index=True)
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clients.id"), index=True)
+    # collection: the policy that reminds this client (none: the default one), or a hold that stops it
+    collection_policy_id: Mapped[int | None] = mapped_column(sa.ForeignKey("collection_policies.id"))
+    collection_hold: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    collection_hold_reason: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
     # names and INNs folded for search (SQLite cannot lower-case Cyrillic); kept by the services
     search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 

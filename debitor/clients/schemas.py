@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields
 
 from debitor.languages import languages
 from debitor.money import MAX_KOPECKS, MoneyError, format_money, parse_kopecks
-from debitor.schemas import N_, Id, Inn, InputSchema, Kpp, Ogrn, length, number_range, one_of
+from debitor.schemas import N_, Id, Inn, InputSchema, Kpp, Ogrn, Whole, length, number_range, one_of
 
 EMAIL = {"invalid": N_("Not a valid email address")}
 
@@ -41,7 +41,7 @@ class ClientInput(InputSchema):
     legal_address = fields.String(load_default="")
     postal_address = fields.String(load_default="")
     language = fields.String(load_default="ru", validate=one_of(languages, N_("Unknown language: %(value)s")))
-    payment_terms_days = fields.Integer(load_default=10, validate=number_range(0, 365))
+    payment_terms_days = Whole(load_default=10, validate=number_range(0, 365))
     credit_limit = KopecksField(load_default=0, data_key="credit_limit")
     account_manager_id = Id(load_default=None, allow_none=True)
     parent_id = Id(load_default=None, allow_none=True)

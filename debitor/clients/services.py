@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from debitor.auth.models import Role, StaffUser
-from debitor.clients.models import BillingContact, Client, ClientInn
+from debitor.clients.models import BillingContact, Client, ClientInn, fold
 from debitor.db import db
 from debitor.errors import DomainError
 from debitor.timeline.services import record
@@ -25,6 +25,14 @@ CLIENT_FIELDS = (
     "account_manager_id",
     "parent_id",
 )
+
+
+def clients_matching(search: str) -> sa.Select:
+    """Clients whose names or INNs contain the text typed (folded as ``search_text`` is), by name."""
+    q = sa.select(Client).order_by(Client.short_name, Client.id)
+    if search:
+        q = q.where(Client.search_text.contains(fold(search), autoescape=True))
+    return q
 
 
 def inn_owner(inn: str) -> Client | None:

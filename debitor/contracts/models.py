@@ -50,7 +50,9 @@ class Contract(IdMixin, CreatedMixin, db.Model):
     state: Mapped[ContractState] = mapped_column(enum_column(ContractState), default=ContractState.DRAFT, index=True)
     ack_deadline: Mapped[date | None] = mapped_column(sa.Date)
     payment_terms_days: Mapped[int] = mapped_column(default=10)
-    penalty_rate_per_day: Mapped[Decimal] = mapped_column(sa.Numeric(6, 3), default=Decimal("0.100"))
+    # the penalty clause: a percentage per day (none: statutory interest, art. 395), capped at a share of the debt
+    penalty_rate_per_day: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 3), default=Decimal("0.100"))
+    penalty_cap_percent: Mapped[Decimal | None] = mapped_column(sa.Numeric(7, 3))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("portal_users.id"))
     client = relationship("Client")

@@ -2,8 +2,9 @@
 kept for download for ``EXPORT_KEEP_HOURS`` (24).
 
 A request builds a file only while that is sure to fit in the web server's timeout (the table's inline
-limits); a bigger filtered set becomes an ``Export`` row, queued after commit. The worker claims it in
-one UPDATE (a second run of the same job, or a second worker, finds it claimed and does nothing), reads
+limits); a bigger filtered set becomes an ``Export`` row, queued after commit. The job (``jobs.tasks``)
+claims it in one UPDATE (a second run of the same job, or a second worker, finds it claimed and does
+nothing) and calls ``build``, which reads
 the rows in batches with a server-side cursor, writes them to a temporary file (CSV streamed, XLSX in
 xlsxwriter's constant-memory mode), and stores the finished file with the row. A worker that dies leaves
 the row running; the sweep queues it again once it is older than any export can take.
@@ -11,7 +12,6 @@ the row running; the sweep queues it again once it is older than any export can 
 
 from __future__ import annotations
 
-import logging
 import tempfile
 from datetime import date, timedelta
 
@@ -30,8 +30,6 @@ from debitor.invoices.queries import InvoiceTableQuery, TableQuery, export_selec
 from debitor.money import format_count
 from debitor.states import transition
 from debitor.work import later, set_progress
-
-log = logging.getLogger(__name__)
 
 XLSX_MAX_ROWS = 1_048_575  # a worksheet's rows, less the header
 PROGRESS_EVERY = 5000  # rows
@@ -63,33 +61,24 @@ def request_export(query: TableQuery, fmt: str, *, on: date, rows: int, actor, l
     return export
 
 
-def claim(export_id: int) -> bool:
-    """Mark a queued export (or one whose worker died) as running; False when another run has it."""
-    return jobrows.claim(Export, export_id, rows_written=0)
-
-
-def run(export_id: int) -> Export | None:
-    """The job: build the file of a queued export and store it. Safe to run twice."""
-    if not claim(export_id):
-        return db.session.get(Export, export_id)
+def build(export_id: int) -> Export:
+    """Build the file of a claimed (running) export and store it with the row."""
     export = db.session.get(Export, export_id)
-    try:
-        with force_locale(export.locale), tempfile.TemporaryFile() as out:
-            written = _write(export, out)
-            out.seek(0)
-            content = out.read()
-    except Exception as exc:  # noqa: BLE001 - recorded on the export, which the user sees
-        log.exception("export %s failed", export_id)
-        db.session.rollback()
-        export = db.session.get(Export, export_id)
-        export.finished_at, export.error = utcnow(), f"{type(exc).__name__}: {exc}"[:1000]
-        transition(export, ExportState.FAILED)
-        db.session.commit()
-        return export
+    with force_locale(export.locale), tempfile.TemporaryFile() as out:
+        written = _write(export, out)
+        out.seek(0)
+        content = out.read()
     export.content, export.size, export.rows_written = content, len(content), written
     export.finished_at, export.error = utcnow(), ""
     transition(export, ExportState.DONE, data={"rows": written})
-    db.session.commit()
+    return export
+
+
+def fail(export_id: int, exc: Exception) -> Export:
+    """End an export whose build raised as failed, with the error its page shows."""
+    export = db.session.get(Export, export_id)
+    export.finished_at, export.error = utcnow(), f"{type(exc).__name__}: {exc}"[:1000]
+    transition(export, ExportState.FAILED)
     return export
 
 
@@ -130,7 +119,6 @@ def purge_expired() -> int:
             Export.created_at < utcnow() - timedelta(hours=hours),
         )
     ).rowcount
-    db.session.commit()
     return deleted
 
 

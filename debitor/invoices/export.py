@@ -71,7 +71,7 @@ def _values(row: TableRow, today: date, state_label: Callable[[str], str]) -> li
 
 def state_label(state: str) -> str:
     """The status column: the state as the table names it, in the current language."""
-    from debitor.web.labels import LABELS
+    from debitor.labels import LABELS
 
     return str(LABELS.get(state, state))
 

@@ -131,13 +131,13 @@ def smtp_send(email: EmailMessage) -> None:
 def deliver(message_id: int) -> str:
     """Send one outbox message if it is still pending. Returns the resulting state.
 
-    The row is locked (FOR UPDATE on PostgreSQL) for the duration, so two workers cannot both send it.
+    The row is locked (FOR UPDATE on PostgreSQL) until the caller's transaction ends, so two workers cannot
+    both send it; the job commits the outcome (``jobs.tasks``).
     """
     msg = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update())
     if msg is None:
         return "missing"
     if msg.state != OutboxState.PENDING:
-        db.session.rollback()
         return msg.state.value
     msg.attempts += 1
     try:
@@ -145,7 +145,6 @@ def deliver(message_id: int) -> str:
     except LinkWithdrawn:
         msg.last_error = LINK_WITHDRAWN
         transition(msg, OutboxState.FAILED, event="email_failed", invoice=msg.invoice_id, data=_about(msg))
-        db.session.commit()
         return msg.state.value
     except (OSError, smtplib.SMTPException) as exc:
         msg.last_error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -153,13 +152,11 @@ def deliver(message_id: int) -> str:
             transition(msg, OutboxState.FAILED, event="email_failed", invoice=msg.invoice_id, data=_about(msg))
         else:
             msg.next_attempt_at = utcnow() + timedelta(seconds=30 * 2 ** (msg.attempts - 1))
-        db.session.commit()
         log.warning("outbox %s: attempt %s failed: %s", msg.id, msg.attempts, msg.last_error)
         return msg.state.value
     msg.sent_at = utcnow()
     msg.last_error = ""
     transition(msg, OutboxState.SENT, event="email_sent", invoice=msg.invoice_id, data=_about(msg))
-    db.session.commit()
     return msg.state.value
 
 

@@ -28,7 +28,7 @@ from debitor.schemas import N_
 from debitor.states import transition
 from debitor.work import unit_of_work
 
-__all__ = ["ImportRefused", "get_progress", "import_path", "import_uploaded", "new_statement", "run"]
+__all__ = ["ImportRefused", "get_progress", "import_claimed", "import_failed", "import_path", "new_statement", "run"]
 
 log = logging.getLogger(__name__)
 
@@ -74,25 +74,6 @@ def new_statement(source: str, filename: str, data_or_path: bytes | Path, *, act
     return statement
 
 
-def import_uploaded(statement_id: int) -> BankStatement | None:
-    """The job: import an uploaded statement from its stored bytes. Safe to run again and twice at once:
-    only the run that claims the statement imports it."""
-    if not claim(statement_id):
-        return db.session.get(BankStatement, statement_id)
-    statement = db.session.get(BankStatement, statement_id)
-    try:
-        source = BlobReader(statement_id)
-    except ImportRefused as err:  # claimed, so it must end: failed, not running
-        return _failed(statement_id, problem(err), 0)
-    return run(statement, source)
-
-
-def claim(statement_id: int) -> bool:
-    """Mark a queued statement (or one whose worker died) as running; False when another run has it or it
-    is finished (its transaction left nothing behind, so importing again is safe)."""
-    return jobrows.claim(BankStatement, statement_id)
-
-
 def import_path(path: Path, *, source: str = "cli", actor=None) -> BankStatement:
     with unit_of_work():
         statement = new_statement(source, path.name, path, actor=actor)
@@ -125,39 +106,46 @@ class BlobReader(io.RawIOBase):
 
 
 def run(statement: BankStatement, source: BinaryIO | Path) -> BankStatement:
-    """Import ``source`` (a file, or a stream) as ``statement`` in one transaction; the statement ends
-    done or failed — failed also on an error nobody foresaw (logged with its traceback), so that no statement
-    is left running for its page to poll and the sweep to import again. Only an interruption of the process
-    itself (KeyboardInterrupt, SystemExit) leaves it running, for the sweep to find once the worker is gone."""
+    """Import ``source`` (a file, or a stream) as ``statement``: running, visible to its page, in a unit of work
+    of its own; then the import in one; failed in a third if that raises — also on an error nobody foresaw
+    (logged with its traceback), so that no statement is left running. Only an interruption of the process
+    itself (KeyboardInterrupt, SystemExit) leaves it running, for the sweep to find once the worker is gone.
+    An upload's job composes the same steps around its claim (``jobs.tasks.import_statement``)."""
     sid = statement.id
     if statement.state != StatementState.RUNNING:
         with unit_of_work():
             statement.started_at = utcnow()
             transition(statement, StatementState.RUNNING)
-    importer = Importer(statement, source)
     try:
         with unit_of_work():
-            importer.run()
-            db.session.execute(sa.delete(StatementFile).where(StatementFile.statement_id == sid))
-    except (StatementError, ImportRefused) as err:
-        return _failed(sid, problem(err), importer.bytes_read)
+            return import_claimed(sid, source)
     except Exception as exc:
-        log.exception("statement %s: the import failed on an unexpected error", sid)
-        return _failed(sid, unexpected(exc), importer.bytes_read)
-    result = db.session.get(BankStatement, sid)
-    set_progress(sid, bytes=result.bytes_read, documents=result.documents_read, done=1)
-    return result
+        if not isinstance(exc, StatementError | ImportRefused):
+            log.exception("statement %s: the import failed on an unexpected error", sid)
+        with unit_of_work():
+            return import_failed(sid, exc)
 
 
-def _failed(sid: int, error: dict, bytes_read: int) -> BankStatement:
-    """End the statement as failed with ``error``, in a unit of work of its own after the import's was rolled
-    back: nothing of it is kept, an upload's stored bytes neither."""
-    with unit_of_work():
-        statement = db.session.get(BankStatement, sid)
-        statement.error, statement.finished_at = error, utcnow()
-        transition(statement, StatementState.FAILED)
-        db.session.execute(sa.delete(StatementFile).where(StatementFile.statement_id == sid))
-    set_progress(sid, bytes=bytes_read, documents=0, done=1)
+def import_claimed(statement_id: int, source: BinaryIO | Path | None = None) -> BankStatement:
+    """The import of a running statement, in the caller's transaction: from ``source``, or from an upload's
+    stored bytes; they are deleted once it is done."""
+    statement = db.session.get(BankStatement, statement_id)
+    Importer(statement, BlobReader(statement_id) if source is None else source).run()
+    db.session.execute(sa.delete(StatementFile).where(StatementFile.statement_id == statement_id))
+    db.session.flush()
+    set_progress(statement_id, bytes=statement.bytes_read, documents=statement.documents_read, done=1)
+    return statement
+
+
+def import_failed(statement_id: int, exc: Exception) -> BankStatement:
+    """End the statement as failed with the error, after the import's transaction was rolled back: nothing
+    of it is kept, an upload's stored bytes neither."""
+    known = isinstance(exc, StatementError | ImportRefused)
+    statement = db.session.get(BankStatement, statement_id)
+    statement.error, statement.finished_at = problem(exc) if known else unexpected(exc), utcnow()
+    transition(statement, StatementState.FAILED)
+    db.session.execute(sa.delete(StatementFile).where(StatementFile.statement_id == statement_id))
+    set_progress(statement_id, documents=0, done=1)  # the bytes as far as the import had read them
     return statement
 
 

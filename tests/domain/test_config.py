@@ -4,7 +4,7 @@
 import pytest
 
 from debitor import config
-from debitor.app import create_app
+from web.app import create_app
 
 STRONG = "Zq8v2LkP0mXw7rTn4bYc9dHs1fGj6aUe"
 
@@ -63,7 +63,7 @@ def test_a_reset_page_sends_no_referer(client):
 def test_behind_a_trusted_proxy_the_clients_address_is_the_forwarded_one(monkeypatch):
     from flask import request
 
-    from debitor.web import access_rules
+    from web import access_rules
 
     behind = create_app({"ENV": "test", "TRUSTED_PROXIES": 1, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     direct = create_app({"ENV": "test", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
@@ -87,6 +87,6 @@ def test_the_languages_are_the_configured_ones_everywhere(app, monkeypatch):
     with pytest.raises(ValidationError):
         LOCALE("en")  # the user form's language check reads the same list
     with app.test_request_context("/?lang=en"):
-        from debitor.app import select_locale
+        from web.locale import select_locale
 
         assert select_locale() == "ru"

@@ -2,12 +2,14 @@
 
 import sqlalchemy as sa
 
+from debitor.collection.services import invoice_penalty
 from debitor.contracts.models import Contract, ContractState
+from debitor.dates import today
 from debitor.db import db
 from debitor.demo import CLIENT_PASSWORD, STAFF_PASSWORD, load_demo
 from debitor.disputes.models import DisputeState
 from debitor.identifiers import validate_inn
-from debitor.invoices.models import Invoice, InvoiceState
+from debitor.invoices.models import Invoice, InvoiceState, open_sql
 from debitor.models import Client, Dispute, Event, Payment, PaymentAllocation, PaymentState, Task
 from tests.conftest import post_form
 
@@ -110,3 +112,16 @@ def test_the_demo_statements_are_never_made_in_the_future(app):
     for day, made in [(today(), today()), (today() - timedelta(days=1), today())]:
         name, data = demo_statement(day)
         assert parse(data).header.created_on == made, name  # issue 12, point 12: was tomorrow
+
+
+def test_the_demo_runs_its_default_policy(app):
+    """Today's collection run of the demo: letters queued, tasks made, penalties on overdue invoices, the
+    held client skipped."""
+    summary = load_demo(seed=7).collection
+    assert summary["actions"].get("email", 0) >= 1 and summary["actions"].get("task", 0) >= 1, summary
+    assert summary["skipped"].get("hold", 0) >= 1, summary
+    tasks = db.session.scalars(sa.select(Task).where(Task.kind == "collection")).all()
+    assert tasks and all(t.invoice_id for t in tasks)
+    overdue = next(i for i in db.session.scalars(sa.select(Invoice).where(open_sql())) if i.days_overdue(today()) > 20)
+    penalty = invoice_penalty(overdue, today())
+    assert penalty is not None and penalty.total_kopecks > 0

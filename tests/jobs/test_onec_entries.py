@@ -185,13 +185,16 @@ def test_the_folder_goes_on_after_a_file_it_could_not_import(app, org, tmp_path,
 
 def test_an_upload_whose_bytes_are_gone_ends_failed(app, org):
     """The worker finds no stored bytes (deleted meanwhile): the statement ends failed, saying so."""
-    from debitor.payments.importing import import_uploaded, new_statement
+    from debitor.payments.importing import new_statement
+    from jobs.tasks import import_statement
 
     st = new_statement("upload", "s.txt", statement_bytes([Doc("1", "10.00", "x", payer_inn="")]))
     db.session.commit()
     db.session.execute(sa.delete(StatementFile))
     db.session.commit()
-    done = import_uploaded(st.id)
+    assert import_statement(st.id)["state"] == "failed"
+    db.session.expire_all()
+    done = db.session.get(BankStatement, st.id)
     assert done.state == StatementState.FAILED and "no longer stored" in done.error["message"]
 
 

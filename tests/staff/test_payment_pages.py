@@ -142,7 +142,7 @@ def test_applying_a_suggestion_and_remembering_the_inn(app, world):
     r = post_form(
         c,
         f"/staff/payments/{p.id}/apply",
-        {"invoice_id-0": world["a"].id, "amount-0": "8400.00", "reason": "suggestion", "remember_inn": "1"},
+        {"rows-0-invoice_id": world["a"].id, "rows-0-amount": "8400.00", "reason": "suggestion", "remember_inn": "1"},
         page=f"/staff/payments/{p.id}",
     )
     assert r.status_code == 303
@@ -163,7 +163,11 @@ def test_split_by_hand_then_unapply_and_apply_again(app, world):
     p = _unknown_payment(world, "10000.00", "Оплата за рекламу")
     c = signed_in(app)
     page = f"/staff/payments/{p.id}"
-    form = {"invoice-0": world["a"].number, "amount-0": "8 400,00", "invoice-1": f"№ {world['b'].number}"}
+    form = {
+        "rows-0-invoice": world["a"].number,
+        "rows-0-amount": "8 400,00",
+        "rows-1-invoice": f"№ {world['b'].number}",
+    }
     assert post_form(c, f"{page}/apply", form, page=page).status_code == 303
     db.session.expire_all()
     assert world["a"].state == InvoiceState.PAID and world["b"].state == InvoiceState.PAID
@@ -173,7 +177,7 @@ def test_split_by_hand_then_unapply_and_apply_again(app, world):
     db.session.expire_all()
     assert world["b"].state == InvoiceState.ISSUED and p.unapplied_kopecks == 1_600_00
     assert alloc.reversed_at is not None  # history kept
-    assert post_form(c, f"{page}/apply", {"invoice-0": world["b"].number}, page=page).status_code == 303
+    assert post_form(c, f"{page}/apply", {"rows-0-invoice": world["b"].number}, page=page).status_code == 303
     db.session.expire_all()
     assert world["b"].state == InvoiceState.PAID
     live = db.session.scalars(sa.select(PaymentAllocation).where(PaymentAllocation.reversed_at.is_(None))).all()
@@ -183,13 +187,13 @@ def test_split_by_hand_then_unapply_and_apply_again(app, world):
 @pytest.mark.parametrize(
     "form, field, words",
     [
-        ({"invoice-0": "999"}, "invoice-0", "Неоплаченного счёта № 999 нет"),
-        ({"invoice-0": "abc"}, "invoice-0", "не номер счёта"),
-        ({"invoice-0": "{a}", "amount-0": "сто"}, "amount-0", "некорректная сумма"),
-        ({"invoice-0": "{a}", "amount-0": "0"}, "amount-0", "больше нуля"),
-        ({"invoice-0": "{a}", "amount-0": "9000"}, "_schema", "превышают остаток платежа"),
-        ({"amount-1": "5"}, "invoice-1", "К какому счёту"),
-        ({}, "invoice-0", "хотя бы один счёт"),
+        ({"rows-0-invoice": "999"}, "rows.0.invoice", "Неоплаченного счёта № 999 нет"),
+        ({"rows-0-invoice": "abc"}, "rows.0.invoice", "не номер счёта"),
+        ({"rows-0-invoice": "{a}", "rows-0-amount": "сто"}, "rows.0.amount", "Некорректная сумма: сто"),
+        ({"rows-0-invoice": "{a}", "rows-0-amount": "0"}, "rows.0.amount", "больше нуля"),
+        ({"rows-0-invoice": "{a}", "rows-0-amount": "9000"}, "_schema", "превышают остаток платежа"),
+        ({"rows-0-invoice": "{a}", "rows-1-amount": "5"}, "rows.1.invoice", "К какому счёту"),
+        ({}, "rows.0.invoice", "хотя бы один счёт"),
     ],
 )
 def test_bad_manual_match_names_the_field_and_changes_nothing(app, world, form, field, words):
@@ -211,7 +215,9 @@ def test_bad_manual_match_names_the_field_and_changes_nothing(app, world, form, 
 def test_only_clerks_and_managers_match(app, world):
     p = _unknown_payment(world)
     c = signed_in(app, "am@staff.test")
-    r = post_form(c, f"/staff/payments/{p.id}/apply", {"invoice-0": world["a"].number}, page=f"/staff/payments/{p.id}")
+    r = post_form(
+        c, f"/staff/payments/{p.id}/apply", {"rows-0-invoice": world["a"].number}, page=f"/staff/payments/{p.id}"
+    )
     assert r.status_code == 403
     assert c.get(f"/staff/payments/{p.id}").status_code == 200  # may look
 
@@ -257,14 +263,16 @@ def test_an_upload_whose_worker_died_is_imported_again(app, world):
 
 
 def test_a_statement_is_imported_by_one_run_only(app, world):
-    from debitor.payments.importing import claim, import_uploaded
+    from debitor import jobrows
+    from jobs.tasks import import_statement
 
     c = signed_in(app)
     upload(c, statement_bytes([Doc("1", "8400.00", f"по сч. {world['a'].number}", payer_inn=world["client"].inn)]))
     st = db.session.scalars(sa.select(BankStatement)).one()
-    assert claim(st.id) is True  # one run has it (and is importing)
-    assert claim(st.id) is False
-    assert import_uploaded(st.id).state == StatementState.RUNNING  # a second job leaves it alone
+    assert jobrows.claim(BankStatement, st.id) is True  # one run has it (and is importing)
+    db.session.commit()
+    assert jobrows.claim(BankStatement, st.id) is False
+    assert import_statement(st.id)["state"] == StatementState.RUNNING  # a second job leaves it alone
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 0
 
 

@@ -37,7 +37,10 @@ def staff(role: Role, email: str):
 
 
 def row(org, client, state=InvoiceState.ISSUED, *, issued=None, due=None, total=100_00, paid=0, number=None, kind=None):
-    """An invoice row as it would be after its services ran (no lines: the table never reads them)."""
+    """An invoice row as it would be after its services ran (no lines: the table never reads them).
+
+    A shortcut past the services: the table's tests need many rows in given states, dates and amounts,
+    and the table reads only these columns; the services' own tests cover how rows get there."""
     t = today()
     draft = state == InvoiceState.DRAFT
     credit_note = kind == InvoiceKind.CREDIT_NOTE  # no due date: nothing to collect

@@ -2,7 +2,7 @@
 client B and each staff role, against the answers written out in EXPECTED below.
 
 EXPECTED is written here by hand, independently of the access table the app runs on
-(``debitor/web/access_rules.py``): the walk checks the running app against it, and the table is compared
+(``web/access_rules.py``): the walk checks the running app against it, and the table is compared
 with it entry by entry. So a wrong role in the table, a view that refuses or admits on its own, and a
 route that nobody listed all fail here. A route without an entry in the table also stops the app from
 starting, and is refused to everybody if it is added afterwards (both tested below).
@@ -18,7 +18,6 @@ import sqlalchemy as sa
 from flask import template_rendered
 from flask_wtf.csrf import CSRFError
 
-from debitor.app import create_app
 from debitor.auth.models import Role, StaffUser
 from debitor.db import db
 from debitor.exports.models import Export, ExportState
@@ -26,10 +25,11 @@ from debitor.outbox.services import queue_email
 from debitor.payments.importing import new_statement
 from debitor.payments.models import Direction, PaymentAllocation, PaymentRefund
 from debitor.payments.services import apply_allocations, link_refunds
-from debitor.web import access_rules
-from debitor.web.access_rules import Scope, Who
 from tests import factories as f
 from tests.conftest import csrf_token, post_form
+from web import access_rules
+from web.access_rules import Scope, Who
+from web.app import create_app
 
 # Who may do what. "public": anyone; "client": a signed-in portal user, on its own client's rows only (another
 # client's invoice is a 404); otherwise the staff roles that may. "role/own": that role only on its own objects
@@ -168,6 +168,7 @@ def world(app):
     link_refunds([refund.id])
     statement = new_statement("upload", "kl_to_1c.txt", b"1CClientBankExchange\r\n")
     exports = {}
+    # finished exports made by hand: the matrix needs one per user to download, not the worker's run
     for role in STAFF:  # each staff user's own export
         exports[role] = Export(created_by_id=users[role].id, format="csv", params={}, as_of=date(2026, 1, 1),
                                state=ExportState.DONE, filename="x.csv", content=b"\xef\xbb\xbf", size=3)  # fmt: skip
@@ -367,9 +368,7 @@ def test_a_route_added_without_an_entry_is_refused_to_everybody(other_app):
 def test_the_readme_shows_the_access_table():
     readme = README.read_text(encoding="utf-8")
     table = access_rules.markdown_table()
-    assert table in readme, (
-        "README's 'Who may do what' is out of date; paste python -m debitor.web.access_rules:\n" + table
-    )
+    assert table in readme, "README's 'Who may do what' is out of date; paste python -m web.access_rules:\n" + table
 
 
 def test_anonymous_is_sent_to_the_right_login(app, world):

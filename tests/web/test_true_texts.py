@@ -39,8 +39,8 @@ def test_the_staff_homes_process_lists_what_runs_with_links(app):
 def test_a_cancelled_invoice_and_a_cancelled_task_each_have_their_word(app):
     from flask_babel import force_locale
 
+    from debitor.labels import LABELS, STATE_BADGES
     from debitor.models import InvoiceState, TaskState
-    from debitor.web.labels import LABELS, STATE_BADGES
 
     with app.test_request_context(), force_locale("ru"):
         assert str(LABELS[InvoiceState.CANCELLED]) == "Аннулирован"  # a счёт, as the table's filter says

@@ -1,4 +1,5 @@
-"""Flask CLI commands: demo data, users, outbox, 1C exchange."""
+"""Flask CLI commands: demo data, users, outbox, 1C exchange. Each command's work is one unit of work (the
+imports, like their jobs, commit their own steps)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from debitor.db import db
+from debitor.work import unit_of_work
 
 
 def register(app: Flask) -> None:
@@ -28,10 +29,11 @@ def register(app: Flask) -> None:
         if if_empty and has_data():
             click.echo("Demo data already present; nothing to do.")
             return
-        summary = load_demo(seed=seed)
-        db.session.commit()
+        with unit_of_work():
+            summary = load_demo(seed=seed)
         click.echo(summary.render())
-        statement = import_demo_statement(today() - timedelta(days=1))
+        with unit_of_work():
+            statement = import_demo_statement(today() - timedelta(days=1))
         click.echo(f"Bank statement {statement.filename}: {json.dumps(statement.summary)}")
         if exchange_folder:
             from debitor.payments.folder import folders
@@ -58,7 +60,8 @@ def register(app: Flask) -> None:
 
         try:
             data = StaffUserInput().load({"email": email, "name": name, "role": role, "password": password})
-            user = create_staff_user(data)
+            with unit_of_work():
+                user = create_staff_user(data)
         except DomainError as exc:
             raise click.ClickException(str(exc.message)) from exc
         except Exception as exc:
@@ -67,7 +70,6 @@ def register(app: Flask) -> None:
             if isinstance(exc, ValidationError):
                 raise click.ClickException(json.dumps(error_messages(exc), ensure_ascii=False)) from exc
             raise
-        db.session.commit()
         click.echo(f"created {user.role.value} {user.email}")
 
     app.cli.add_command(users)
@@ -77,12 +79,12 @@ def register(app: Flask) -> None:
     @outbox.command("sweep")
     def outbox_sweep():
         """Deliver due pending messages now, in this process."""
-        from debitor.outbox.services import deliver, due_message_ids
+        from jobs.outbox import deliver_due
 
-        ids = due_message_ids()
-        for ident in ids:
-            click.echo(f"{ident}: {deliver(ident)}")
-        click.echo(f"{len(ids)} message(s) processed")
+        done = deliver_due()
+        for ident, state in done:
+            click.echo(f"{ident}: {state}")
+        click.echo(f"{len(done)} message(s) processed")
 
     app.cli.add_command(outbox)
 

@@ -13,11 +13,10 @@ from flask_login import current_user, login_user, logout_user
 
 from debitor.auth import services as auth
 from debitor.auth.schemas import ChangePasswordInput, ForgotInput, LoginInput, NewPasswordInput
-from debitor.db import db
 from debitor.errors import DomainError
 from debitor.extensions import limiter
 from debitor.timeline.services import record
-from debitor.web.common import load_form, render, safe_next
+from web.common import load_form, render, safe_next
 
 KNOWN_ADDRESS_DAYS = 90
 
@@ -92,7 +91,6 @@ def register_auth(bp: Blueprint, kind: str, home: str, login_rule: str) -> None:
                         client=getattr(user, "client_id", None),
                         data={"ip": request.remote_addr or ""},
                     )
-                    db.session.commit()
                     return redirect(safe_next(url_for(home)), code=303)
         status = 400 if errors else 200
         return render(f"{tpl}/login.html", errors=errors, form=form, status_code=status)
@@ -113,7 +111,6 @@ def register_auth(bp: Blueprint, kind: str, home: str, login_rule: str) -> None:
             data, errors = load_form(ForgotInput())
             if data:
                 auth.request_password_reset(kind, data["email"])
-                db.session.commit()
                 flash(
                     _("If this address belongs to an account, a link to set a new password is on its way."),
                     "info",
@@ -131,7 +128,6 @@ def register_auth(bp: Blueprint, kind: str, home: str, login_rule: str) -> None:
             data, errors = load_form(NewPasswordInput())
             if data:
                 auth.reset_password(user, data["password"])
-                db.session.commit()
                 flash(_("Your password is set. Sign in with it."), "success")
                 return redirect(url_for(f"{bp.name}.login"), code=303)
         first = user.last_login_at is None  # an invitation, or an account that never signed in: no "new" password
@@ -149,9 +145,8 @@ def register_auth(bp: Blueprint, kind: str, home: str, login_rule: str) -> None:
                 except DomainError as exc:
                     errors = exc.as_errors()
                 else:
-                    user = current_user._get_current_object()
-                    db.session.commit()
-                    login_user(user)  # the new session epoch: other sessions end, this one stays
+                    # the new session epoch: other sessions end, this one stays
+                    login_user(current_user._get_current_object())
                     flash(_("Password changed. Other sessions were signed out."), "success")
                     return redirect(url_for(home), code=303)
         return render(f"{tpl}/password.html", errors=errors, status_code=400 if errors else 200)

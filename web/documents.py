@@ -7,7 +7,6 @@ import io
 from flask import abort, send_file
 from flask_babel import get_locale
 
-from debitor.db import db
 from debitor.errors import DomainError
 from debitor.invoices.models import Invoice, InvoiceState
 from debitor.languages import default_language, supported
@@ -24,7 +23,7 @@ def pdf_response(invoice: Invoice, kind: str, lang: str | None = None):
         version = (invoice_document if kind == "invoice" else act_document)(invoice, locale)
     except DomainError:
         abort(404)
-    db.session.commit()  # a freshly rendered version is kept for the next download
+    # a freshly rendered version is kept for the next download: the request's unit of work commits it
     return pdf_file(version)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -59,6 +60,23 @@ def load_form(schema: Schema, data: dict | None = None) -> tuple[dict | None, di
         return None, error_messages(err)
 
 
+def form_with_rows(name: str, fields: tuple[str, ...], filled: tuple[str, ...] | None = None) -> dict:
+    """The submitted form with its table of inputs named ``name-N-field`` (N from 0) as one list under
+    ``name``, in order, for a schema's ``List(Nested(...))``; a row with none of the ``filled`` fields (all
+    of them by default) filled in is dropped. The one way form rows are read (an invoice's lines, a
+    payment's split)."""
+    pattern = re.compile(rf"{re.escape(name)}-([0-9]{{1,3}})-({'|'.join(map(re.escape, fields))})")
+    rows: dict[int, dict] = {}
+    raw = {}
+    for key, value in request.form.items():
+        if m := pattern.fullmatch(key):
+            rows.setdefault(int(m.group(1)), {})[m.group(2)] = value
+        elif key != "csrf_token" and not key.startswith(f"{name}-"):
+            raw[key] = value
+    raw[name] = [row for _, row in sorted(rows.items()) if any((row.get(k) or "").strip() for k in (filled or fields))]
+    return raw
+
+
 def form_page(
     template: str,
     schema: Schema,
@@ -69,8 +87,9 @@ def form_page(
     **ctx,
 ):
     """A form view. GET shows ``template`` prefilled with ``form``; POST validates with ``schema`` and
-    calls ``action(data)`` (one service call that returns the redirect), then commits once. Invalid input
-    or a ``DomainError`` re-renders the form with status 400, field errors and nothing saved.
+    calls ``action(data)`` (one service call that returns the redirect; the request's unit of work commits).
+    Invalid input or a ``DomainError`` re-renders the form with status 400, field errors and nothing saved:
+    the action runs in a savepoint, so the page renders from a session without its half-done work.
 
     ``raw`` turns the request into the schema's input when it is not just ``request.form``.
     """
@@ -82,13 +101,10 @@ def form_page(
         data, errors = load_form(schema, dict(submitted))
         if data is not None:
             try:
-                response = action(data)
+                with db.session.begin_nested():
+                    return action(data)
             except DomainError as exc:
-                db.session.rollback()
                 errors = exc.as_errors()
-            else:
-                db.session.commit()
-                return response
     return render(template, form=form, errors=errors, status_code=400 if errors else 200, **ctx)
 
 
@@ -108,7 +124,6 @@ def set_language():
         session["lang"] = lang
         if current_user.is_authenticated:
             current_user.locale = lang
-            db.session.commit()
     return redirect(safe_next(url_for("portal.home")), code=303)
 
 

@@ -7,20 +7,20 @@ from decimal import Decimal
 from pathlib import Path
 
 from babel.numbers import format_decimal
-from flask import Flask, has_request_context, render_template, request, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask import Flask, render_template, request
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from debitor import config as config_mod
 from debitor.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
-from debitor.languages import languages
 from debitor.logmask import MaskSecretPaths
 from debitor.money import format_count, format_money
 from debitor.schemas import MAX_ID
+from debitor.work import finish
+from web.locale import language, select_locale
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,13 +42,14 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     app.logger.addFilter(MaskSecretPaths())  # "Exception on /reset/<token>" must not keep the token
     _init_extensions(app)
     _register_blueprints(app)
-    from debitor.web import access_rules
+    from web import access_rules
 
     access_rules.init_app(app)  # after the blueprints: it checks every route has an entry
     _register_template_helpers(app)
     _register_errors(app)
+    _register_unit_of_work(app)
     _register_security_headers(app)
-    from debitor.cli import register as register_cli
+    from web.cli import register as register_cli
 
     register_cli(app)
     return app
@@ -94,29 +95,10 @@ def _limiter_storage(app: Flask) -> str:
     return "memory://"
 
 
-def select_locale() -> str:
-    langs = languages()
-    if not has_request_context():
-        return langs[0]
-    if request.args.get("lang") in langs:
-        return request.args["lang"]
-    if current_user and current_user.is_authenticated and current_user.locale in langs:
-        return current_user.locale
-    if session.get("lang") in langs:
-        return session["lang"]
-    return langs[0]
-
-
-def language() -> str:
-    """The language being rendered: the request's (selected once per request and kept by Flask-Babel), or the
-    one a job forces for an email (``force_locale``)."""
-    return str(get_locale() or "ru")
-
-
 def _register_blueprints(app: Flask) -> None:
-    from debitor.web.common import bp as common_bp
     from portal.views import bp as portal_bp
     from staff.views import bp as staff_bp
+    from web.common import bp as common_bp
 
     app.register_blueprint(common_bp)
     app.register_blueprint(portal_bp)
@@ -124,7 +106,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from debitor.web.labels import EVENT_LABELS, LABELS, STATE_BADGES, state_label
+    from debitor.labels import EVENT_LABELS, LABELS, STATE_BADGES, state_label
 
     def money(kopecks, currency="RUB"):
         return format_money(kopecks, currency, locale=language())
@@ -155,7 +137,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(money=money, date=fdate, datetime=fdatetime, qty=qty, number=number, filesize=filesize)
     from debitor.urls import absolute_url
-    from debitor.web.access_rules import allowed
+    from web.access_rules import allowed
 
     app.jinja_env.globals.update(
         absolute_url=absolute_url,
@@ -189,6 +171,22 @@ def _register_errors(app: Flask) -> None:
     def server_error(exc):
         db.session.rollback()
         return render_template("errors/500.html", code=500), 500
+
+
+def _register_unit_of_work(app: Flask) -> None:
+    """One transaction per request, committed once here: a 2xx or 3xx answer keeps what its view did; an
+    error page (4xx, 5xx) or an exception leaves nothing behind. A streamed body runs after the commit and
+    only reads."""
+
+    @app.after_request
+    def end_transaction(response):
+        finish(commit=response.status_code < 400)
+        return response
+
+    @app.teardown_request
+    def roll_back_on_exception(exc):
+        if exc is not None:
+            db.session.rollback()
 
 
 CSP = (

@@ -241,9 +241,7 @@ def init_app(app: Flask) -> None:
     """Guard every request by the table; refuse to start while the table and the URL map disagree."""
     problems = unlisted(app)
     if problems:
-        raise RuntimeError(
-            "The access table (debitor/web/access_rules.py) disagrees with the routes:\n" + "\n".join(problems)
-        )
+        raise RuntimeError("The access table (web/access_rules.py) disagrees with the routes:\n" + "\n".join(problems))
     app.before_request(guard)
 
 
@@ -281,5 +279,5 @@ def markdown_table() -> str:
     return "\n".join(lines) + "\n"
 
 
-if __name__ == "__main__":  # python -m debitor.web.access_rules: the table to paste into the README
+if __name__ == "__main__":  # python -m web.access_rules: the table to paste into the README
     print(markdown_table(), end="")
