@@ -202,3 +202,41 @@ def task_events(task: Task) -> list[Event]:
     """What happened to a task, oldest first: made, taken on, passed on, commented, finished."""
     q = sa.select(Event).where(Event.subject == "task", Event.subject_id == task.id)
     return list(db.session.scalars(q.order_by(Event.occurred_at, Event.id)))
+
+
+def create_many(kind: str, rows: list[dict]) -> list[int]:
+    """Tasks a process makes by the thousand (a collection run): each row gives ``title``, ``role``, ``due_at``
+    and the ``client_id`` / ``invoice_id`` it is about; the new tasks' ids, in the rows' order, each with its
+    task_created event. Inserted by COPY on PostgreSQL (a collection run over 500 000 documents may make as
+    many; the ORM takes ~0.3 ms a task)."""
+    from debitor.bulk import insert_rows, new_ids
+    from debitor.db import psycopg_connection
+    from debitor.tasks.models import TASK_FLOW
+    from debitor.timeline.models import Visibility
+
+    if not rows:
+        return []
+    now = utcnow()
+    tasks = []
+    for row in rows:
+        title = row["title"].strip()
+        if not title or len(title) > 300 or row["due_at"].tzinfo is None:
+            raise DomainError(_l("A task needs a title of at most 300 characters"), "title")
+        tasks.append({"kind": kind, "title": title, "role": Role(row["role"]), "state": TASK_FLOW.initial,
+                      "due_at": row["due_at"], "client_id": row["client_id"], "invoice_id": row.get("invoice_id"),
+                      "note": "", "created_at": now})  # fmt: skip
+    if psycopg_connection() is not None:
+        ids = new_ids(Task.__table__, len(tasks))
+        insert_rows(Task.__table__, [{"id": i, **t} for i, t in zip(ids, tasks, strict=True)])
+    else:
+        objects = [Task(**t) for t in tasks]
+        db.session.add_all(objects)
+        db.session.flush()
+        ids = [t.id for t in objects]
+    insert_rows(Event.__table__, [
+        {"kind": "task_created", "occurred_at": now, "visibility": Visibility.STAFF,
+         "client_id": t["client_id"], "invoice_id": t["invoice_id"], "subject": "task", "subject_id": i,
+         "data": {"title": t["title"], "kind": kind, "role": t["role"].value, "due_at": t["due_at"].isoformat()}}
+        for i, t in zip(ids, tasks, strict=True)
+    ])  # fmt: skip
+    return ids
