@@ -84,6 +84,10 @@ def _init_extensions(app: Flask) -> None:
     from debitor.auth.services import load_user
 
     login_manager.user_loader(load_user)
+    from debitor.collection.sending import drop_reason, record_drop
+    from debitor.outbox.services import register_send_check
+
+    register_send_check(drop_reason, record_drop)  # a collection letter paid before it went is not sent
     from jobs.queues import init_app as init_queues
 
     init_queues(app)

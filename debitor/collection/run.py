@@ -10,6 +10,8 @@ commits once.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
@@ -41,8 +43,9 @@ from debitor.outbox.models import OutboxMessage
 from debitor.tasks.services import create_task
 from debitor.timeline.models import Event
 from debitor.urls import absolute_url
+from debitor.work import later
 
-BATCH = 2_000
+log = logging.getLogger(__name__)
 EVENT = {Outcome.TAKEN: "collection_step_taken", Outcome.SKIPPED: "collection_step_skipped"}
 
 
@@ -57,6 +60,12 @@ def run(day: date, *, dry_run: bool = False, client_ids: list[int] | None = None
             "skipped": dict(sorted(skipped.items()))}  # fmt: skip
 
 
+def run_now() -> None:
+    """The staff's "run now": today's run, by a worker once this transaction commits (two clicks while it
+    waits in the queue are one job, and a run is idempotent anyway)."""
+    later("collection_run", job_id="collection-run")
+
+
 def take(evaluation: Evaluation, calendar: BusinessDays) -> tuple[Counter, Counter]:
     """Take the planned steps; what was taken, by action, and what was skipped, by reason (a pause or a letter
     that cannot go counts on every run; a step another run took first counts for that run)."""
@@ -66,8 +75,9 @@ def take(evaluation: Evaluation, calendar: BusinessDays) -> tuple[Counter, Count
     for p in evaluation.planned:
         if p.outcome == Outcome.SKIPPED:
             skips[p.reason] += 1
-    for start in range(0, len(evaluation.planned), BATCH):
-        mine = _claim(evaluation.planned[start : start + BATCH], now)
+    size, pause = int(current_app.config["COLLECTION_BATCH"]), float(current_app.config["COLLECTION_BATCH_PAUSE"])
+    for start in range(0, len(evaluation.planned), size):
+        mine = _claim(evaluation.planned[start : start + size], now)
         taken = [p for p in mine if p.outcome == Outcome.TAKEN]
         cannot = letters.queue([p for p in taken if p.step.action in WRITES], now)
         skips.update(reason for _p, reason in cannot.values())
@@ -81,6 +91,10 @@ def take(evaluation: Evaluation, calendar: BusinessDays) -> tuple[Counter, Count
         # penalty, banner, pause campaigns: the record is the effect; the invoice page, the portal and the
         # campaign connectors read it
         _events(mine, skipped, now)
+        log.info("collection run %s: steps %d-%d of %d taken", evaluation.day, start + 1,
+                 min(start + size, len(evaluation.planned)), len(evaluation.planned))  # fmt: skip
+        if pause:
+            time.sleep(pause)
     db.session.flush()
     return actions, skips
 
