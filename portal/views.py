@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from debitor.collection.client_view import banner, letters_sent
+from debitor.collection.client_view import banner, letters_sent, penalty_shown
 from debitor.dates import today
 from debitor.db import db
 from debitor.invoices.client_list import InvoiceFilter, filtered
@@ -86,7 +86,7 @@ def invoice(invoice_id: int):
     )
     events = timeline(invoice_id=inv.id, client_visible_only=True)
     return render("portal/invoice.html", invoice=inv, allocations=list(allocations), events=events, today=today(),
-                  letters=letters_sent(inv.id))  # fmt: skip
+                  letters=letters_sent(inv.id), penalty=penalty_shown(inv, today()))  # fmt: skip
 
 
 class PeriodInput(QuerySchema):

@@ -1,5 +1,6 @@
-"""What a client sees of collection in the portal: a banner for its due and overdue documents, and under
-each invoice what was sent about it and when.
+"""What a client sees of collection: in the portal a banner for its due and overdue documents and under each
+invoice what was sent about it and when; and, once a policy's penalty step was taken for a document, its
+penalty (on the invoice pages, staff's too, and the statement of account).
 
 Both read only what the client may see: letters that went out (their subject and when; never a body, a
 staff note, a task or a skip), and its own open documents. The caller scopes to the signed-in client.
@@ -12,7 +13,10 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from debitor.business_days import BusinessDays
 from debitor.collection.models import CollectionAction, Outcome, StepAction
+from debitor.collection.penalties import Penalty
+from debitor.collection.services import business_days, invoice_penalty
 from debitor.db import db
 from debitor.invoices import rules
 from debitor.invoices.models import Invoice, open_sql, outstanding_sql
@@ -92,3 +96,29 @@ def letters_sent(invoice_id: int) -> list[SentLetter]:
         .order_by(OutboxMessage.sent_at, OutboxMessage.id)
     ).all()
     return [SentLetter(at, subject, keys[key] == StepAction.CLAIM) for key, at, subject in messages]
+
+
+def _penalty_taken():
+    return sa.exists().where(
+        CollectionAction.invoice_id == Invoice.id, CollectionAction.action == StepAction.PENALTY,
+        CollectionAction.outcome == Outcome.TAKEN,
+    )  # fmt: skip
+
+
+def penalty_shown(invoice: Invoice, day: date, calendar: BusinessDays | None = None) -> Penalty | None:
+    """The invoice's penalty as of ``day``, once the policy's penalty step was taken for it (None before, or
+    when nothing accrued)."""
+    if not db.session.scalar(sa.select(_penalty_taken()).where(Invoice.id == invoice.id)):
+        return None
+    penalty = invoice_penalty(invoice, day, calendar)
+    return penalty if penalty is not None and penalty.total_kopecks > 0 else None
+
+
+def penalties_shown(client_id: int, day: date) -> list[tuple[Invoice, Penalty]]:
+    """Each of the client's invoices with a penalty shown (``penalty_shown``), by due date."""
+    invoices = db.session.scalars(
+        sa.select(Invoice).where(Invoice.client_id == client_id, _penalty_taken()).order_by(Invoice.due_on, Invoice.id)
+    ).all()
+    calendar = business_days() if invoices else None
+    found = [(inv, invoice_penalty(inv, day, calendar)) for inv in invoices]
+    return [(inv, p) for inv, p in found if p is not None and p.total_kopecks > 0]
