@@ -192,6 +192,13 @@ def _register_unit_of_work(app: Flask) -> None:
         if exc is not None:
             db.session.rollback()
 
+    @app.before_request
+    def working_days():  # the calendar the request's "overdue" counts by, with today's exceptions
+        if request.endpoint != "static":
+            from debitor.collection.services import install_calendar
+
+            install_calendar()
+
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
@@ -29,6 +30,7 @@ from debitor.collection.schemas import WRITES, PolicyInput
 from debitor.collection.templates import refuse_if_wrong
 from debitor.db import db, utcnow
 from debitor.errors import DomainError
+from debitor.invoices import rules
 from debitor.invoices.models import Invoice, InvoiceKind, InvoiceState
 from debitor.languages import languages
 from debitor.payments.models import Payment, PaymentAllocation
@@ -166,10 +168,24 @@ def template_for(key: str, language: str) -> CollectionTemplate | None:
     return rows.get(language) or rows.get(languages()[0]) or next(iter(rows.values()), None)
 
 
+_calendar: tuple[tuple, BusinessDays] | None = None  # (the exceptions it was made with, the calendar)
+
+
 def business_days() -> BusinessDays:
-    """The production calendar with the administrator's exceptions."""
-    exceptions = dict(db.session.execute(sa.select(CalendarException.day, CalendarException.working)).all())
-    return BusinessDays(exceptions)
+    """The production calendar with the administrator's exceptions. The exceptions are read each time (a
+    few rows): the calendar is made again only when they changed, in whichever process saved them."""
+    global _calendar
+    exceptions = tuple(db.session.execute(sa.select(CalendarException.day, CalendarException.working)).all())
+    if _calendar is None or _calendar[0] != exceptions:
+        _calendar = (exceptions, BusinessDays(dict(exceptions)))
+    return _calendar[1]
+
+
+def install_calendar() -> None:
+    """Have the invoice rules ("overdue" in the lists, the KPIs, the portal) count working days as the
+    collection does, per request and per job (``BUSINESS_DAYS``; off, the plain calendar stays)."""
+    if current_app.config["BUSINESS_DAYS"]:
+        rules.set_calendar(business_days())
 
 
 def set_calendar_exception(day: date, working: bool | None, note: str = "") -> None:
