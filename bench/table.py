@@ -74,7 +74,7 @@ def views(ids: dict) -> dict[str, tuple[dict, bool]]:
     """name -> (query string, counts for the goal)."""
     from debitor.invoices.queries import Cursor
 
-    deep = Cursor("due_on", "asc", ids["due"], 0).encode()  # ~page 800 of the open invoices
+    deep = Cursor("due_on", "asc", ids["due"], 1).encode()  # ~page 800 of the open invoices (ids start at 1)
     return {
         "open": ({}, True),
         "overdue": ({"status": "overdue"}, True),

@@ -242,32 +242,95 @@ def _event(flow, obj, current, target, reason, data, *, ident=None) -> dict:
     return refs
 
 
-def _record_many(model, flow, target, events: list[dict], actor, kind: str) -> None:
-    """The events of a bulk move, in one INSERT."""
+def settle_rows(
+    model,
+    rule: Derived,
+    *,
+    rows: list[dict],
+    columns: Mapping[str, Any],
+    where: Callable[[Any], list[sa.ColumnElement[bool]]],
+    values: Callable[[Any], Mapping[str, Any]],
+    figures: Callable[[Any], Mapping[str, sa.ColumnElement]],
+    actor=None,
+) -> list[int]:
+    """Change figures of many rows, each by its own amounts, and move each to the state ``rule`` derives from
+    its figures as changed, in one UPDATE (per part of ``bulk.values_tables``). ``rows`` are joined as a table
+    ``v`` with ``columns``; ``where(v)`` picks the rows, ``values(v)`` are the columns set on each (what the
+    figures add, e.g. ``paid = paid + v.delta``) and ``figures(v)`` the rule's figures after that change.
+    The rows are read and locked first; one event is written per row whose state moved, and a move its
+    machine forbids raises. Returns the ids of the rows updated, for the caller to compare with ``rows``."""
+    from debitor.bulk import values_tables
+    from debitor.db import db
+
+    flow = flow_of(model)
+    updated, events = [], []
+    client = [model.client_id] if hasattr(model, "client_id") else []
+    clients = {}
+    for v in values_tables(columns, rows):
+        conditions = where(v)
+        current_of = dict(
+            db.session.execute(
+                sa.select(model.id, model.state)
+                .select_from(model)
+                .join(v, sa.and_(*conditions))
+                .with_for_update(of=model)
+            ).all()
+        )
+        moved = db.session.execute(
+            sa.update(model)
+            .where(*conditions)
+            .values(state=rule.sql(**figures(v)), **values(v))
+            .returning(model.id, model.state, *client)
+            .execution_options(synchronize_session=False)
+        ).all()
+        for ident, new, *whose in moved:
+            new = flow.states(new)
+            if ident not in current_of:  # it came to match after the rows were read: moved unchecked, so refuse
+                raise TransitionError(flow.kind, None, new)
+            updated.append(ident)
+            if new != current_of[ident]:
+                flow.check(current_of[ident], new)
+                events.append((new, _event(flow, None, current_of[ident], new, "", None, ident=ident)))
+                if whose:
+                    clients[ident] = whose[0]
+    by_target: dict[enum.Enum, list[dict]] = {}
+    for new, e in events:
+        by_target.setdefault(new, []).append(e)
+    for new, group in by_target.items():
+        _record_many(model, flow, new, group, actor, STATE_CHANGED, clients)
+    return sorted(updated)
+
+
+def _record_many(model, flow, target, events: list[dict], actor, kind: str, clients: dict | None = None) -> None:
+    """The events of a bulk move, in one INSERT (COPY on PostgreSQL); ``clients``: the rows' clients where
+    the caller read them already."""
+    from debitor.bulk import insert_rows
     from debitor.db import db, in_values, utcnow
     from debitor.timeline.models import Event
 
     if not events:
         return
     now = utcnow()
-    clients = {}
-    if hasattr(model, "client_id"):
+    if clients is None and hasattr(model, "client_id"):
         ids = [e["subject_id"] for e in events]
         clients = dict(db.session.execute(sa.select(model.id, model.client_id).where(in_values(model.id, ids))).all())
+    clients = clients or {}
+    visibility = _visibility(flow, target, None)
+    staff = actor is not None and actor.kind == "staff"
     rows = []
     for e in events:
         row = {
             "occurred_at": now,
             "kind": kind,
-            "visibility": _visibility(flow, target, None),
+            "visibility": visibility,
             "subject": e["subject"],
             "subject_id": e["subject_id"],
             "data": e["data"],
             "client_id": clients.get(e["subject_id"]),
-            "actor_staff_id": actor.id if actor is not None and actor.kind == "staff" else None,
-            "actor_portal_user_id": actor.id if actor is not None and actor.kind != "staff" else None,
+            "actor_staff_id": actor.id if staff else None,
+            "actor_portal_user_id": actor.id if actor is not None and not staff else None,
         }
         if flow.kind in TIMELINE_REFS and flow.kind != "client":
             row[f"{flow.kind}_id"] = e["subject_id"]
         rows.append(row)
-    db.session.execute(sa.insert(Event), rows)
+    insert_rows(Event.__table__, rows)

@@ -36,10 +36,16 @@ def collection_run(day: str | None = None) -> dict:
 
 @in_app_context
 def import_statement(statement_id: int) -> dict:
-    """Import an uploaded bank statement; a finished one is left alone."""
-    from debitor.payments.importing import import_uploaded
+    """Import an uploaded bank statement: claimed (running for its page) in a transaction of its own, imported
+    in one, failed in another if that raises; one claimed by another run or finished is left alone."""
+    from debitor.db import db
+    from debitor.payments.importing import import_claimed, import_failed
+    from debitor.payments.models import BankStatement
+    from jobs.rows import run_claimed
 
-    statement = import_uploaded(statement_id)
+    statement = run_claimed(BankStatement, statement_id, import_claimed, import_failed) or db.session.get(
+        BankStatement, statement_id
+    )
     return {"state": statement.state.value, **(statement.summary or {})} if statement else {}
 
 

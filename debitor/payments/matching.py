@@ -4,7 +4,7 @@ The matcher works on plain facts held in memory — the payer's client (by INN, 
 an agency paying also for its sub-clients), the open invoices of that group oldest first, and the
 invoice references written in the purpose text (``payments.purpose``) — so that one payment on the
 clerk's screen and a hundred thousand in a statement import go through the same rules. The import
-fetches the facts for a batch at once (``Directory.prefetch``, ``Book.prefetch``).
+fetches the facts for a batch at once (``payments.book``).
 
 A proposal allocates the payment to invoices (referenced ones first, then the oldest) and keeps what
 is left as the client's credit; it carries a confidence 0–100 and its reasons. At or above the
@@ -14,15 +14,14 @@ clerk's queue with the ranked proposals as suggestions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
 
-from debitor.clients.models import Client, ClientInn
-from debitor.db import db, in_values, psycopg_connection
-from debitor.invoices.models import OPEN_STATES, Invoice, InvoiceKind, InvoiceState
+from debitor.db import db
+from debitor.invoices.models import Invoice, open_sql, outstanding_sql
+from debitor.payments.book import INVOICE_COLUMNS, Book, Directory, OpenInvoice, open_invoice
 from debitor.payments.purpose import PurposeRefs, extract
 from debitor.schemas import N_
 
@@ -44,32 +43,6 @@ class Reason:
 
     def as_dict(self) -> dict:
         return {"message": self.message, "params": self.params}
-
-
-@dataclass(slots=True, eq=False)
-class OpenInvoice:
-    """What matching needs of an invoice; ``paid`` moves as a batch applies payments."""
-
-    id: int
-    client_id: int
-    number_seq: int
-    number_year: int
-    issued_on: date
-    total: int
-    paid: int
-    currency: str
-    state: str = InvoiceState.ISSUED.value
-
-    @property
-    def outstanding(self) -> int:
-        return max(self.total - self.paid, 0) if self.state in OPEN_VALUES else 0
-
-    @property
-    def number(self) -> str:
-        return str(self.number_seq)
-
-
-OPEN_VALUES = {s.value for s in OPEN_STATES}
 
 
 @dataclass
@@ -99,195 +72,6 @@ class Facts:
     payer_inn: str
     purpose: str
     received_on: date
-
-
-class Directory:
-    """Clients by INN (main and extra INNs) and agencies' sub-clients, fetched on demand and cached."""
-
-    def __init__(self, organisation_id: int) -> None:
-        self.organisation_id = organisation_id
-        self._by_inn: dict[str, int | None] = {}
-        self._names: dict[int, str] = {}
-        self._children: dict[int, list[int]] = {}
-
-    def prefetch(self, inns: Iterable[str]) -> None:
-        wanted = {i for i in inns if i and i not in self._by_inn}
-        if not wanted:
-            return
-        for inn in wanted:
-            self._by_inn[inn] = None
-        rows = db.session.execute(
-            sa.select(Client.inn, Client.id, Client.short_name).where(
-                Client.organisation_id == self.organisation_id, in_values(Client.inn, wanted)
-            )
-        )
-        for inn, cid, name in rows:
-            self._by_inn[inn] = cid
-            self._names[cid] = name
-        extra = db.session.execute(
-            sa.select(ClientInn.inn, Client.id, Client.short_name)
-            .join(Client, Client.id == ClientInn.client_id)
-            .where(Client.organisation_id == self.organisation_id, in_values(ClientInn.inn, wanted))
-        )
-        for inn, cid, name in extra:
-            if self._by_inn.get(inn) is None:
-                self._by_inn[inn] = cid
-                self._names[cid] = name
-        self._load_children([c for c in self._by_inn.values() if c is not None and c not in self._children])
-
-    def _load_children(self, parents: list[int]) -> None:
-        if not parents:
-            return
-        for pid in parents:
-            self._children[pid] = []
-        rows = db.session.execute(
-            sa.select(Client.parent_id, Client.id, Client.short_name)
-            .where(in_values(Client.parent_id, parents))
-            .order_by(Client.id)
-        )
-        for pid, cid, name in rows:
-            self._children[pid].append(cid)
-            self._names[cid] = name
-
-    def client_for_inn(self, inn: str) -> int | None:
-        if not inn:
-            return None
-        if inn not in self._by_inn:
-            self.prefetch([inn])
-        return self._by_inn[inn]
-
-    def group(self, client_id: int) -> list[int]:
-        """The client and, for an agency, its sub-clients: whose invoices its payment may settle."""
-        if client_id not in self._children:
-            self._load_children([client_id])
-        return [client_id, *self._children[client_id]]
-
-    def name(self, client_id: int) -> str:
-        if client_id not in self._names:
-            self._names[client_id] = db.session.scalar(sa.select(Client.short_name).where(Client.id == client_id))
-        return self._names[client_id]
-
-
-INVOICE_COLUMNS = (
-    Invoice.id,
-    Invoice.client_id,
-    Invoice.number_seq,
-    Invoice.number_year,
-    Invoice.issued_on,
-    Invoice.total_kopecks,
-    Invoice.paid_kopecks,
-    Invoice.currency,
-    Invoice.state,
-)
-
-
-OPEN_SQL = (
-    "SELECT id, client_id, number_seq, number_year, issued_on, total_kopecks, paid_kopecks, currency, state "
-    "FROM invoices WHERE client_id = ANY(%s) AND state IN ('issued', 'partially_paid') AND kind = 'invoice' "
-    "ORDER BY issued_on, id"
-)
-
-
-def _open_invoice(row) -> OpenInvoice:
-    state = row[8].value if hasattr(row[8], "value") else row[8]
-    return OpenInvoice(*row[:8], state=state)
-
-
-class Book:
-    """Open invoices per client (oldest first) and invoices by number, fetched on demand and cached.
-
-    Nothing is locked: an import adds to what invoices were paid (``payments.bulk``) and stops if one was
-    closed meanwhile; the clerk's services lock the rows they change."""
-
-    def __init__(self, organisation_id: int) -> None:
-        self.organisation_id = organisation_id
-        self._open: dict[int, list[OpenInvoice]] = {}
-        self._open_numbers: dict[int, dict[int, list[OpenInvoice]]] = {}  # client -> number -> its open invoices
-        self._by_number: dict[int, list[OpenInvoice]] = {}
-        self._by_id: dict[int, OpenInvoice] = {}
-        self._closed: set[int] = set()  # clients whose list of open invoices holds one paid since
-
-    def _known(self, inv: OpenInvoice) -> OpenInvoice:
-        return self._by_id.setdefault(inv.id, inv)
-
-    def prefetch(self, client_ids: Iterable[int]) -> None:
-        wanted = sorted({c for c in client_ids if c not in self._open})
-        if not wanted:
-            return
-        for cid in wanted:
-            self._open[cid] = []
-            self._open_numbers[cid] = {}
-        raw = psycopg_connection()
-        if raw is not None:  # the import's hot read: straight psycopg rows
-            with raw.cursor() as cur:
-                for row in cur.execute(OPEN_SQL, (wanted,)):
-                    self._add_open(self._known(OpenInvoice(*row)))
-            return
-        q = (
-            sa.select(*INVOICE_COLUMNS)
-            .where(
-                in_values(Invoice.client_id, wanted),
-                Invoice.state.in_(list(OPEN_STATES)),
-                Invoice.kind == InvoiceKind.INVOICE,
-            )
-            .order_by(Invoice.issued_on, Invoice.id)
-        )
-        for row in db.session.execute(q):
-            self._add_open(self._known(_open_invoice(row)))
-
-    def _add_open(self, inv: OpenInvoice) -> None:
-        if inv.paid < inv.total:
-            self._open[inv.client_id].append(inv)
-        self._open_numbers[inv.client_id].setdefault(inv.number_seq, []).append(inv)
-
-    def pay(self, inv: OpenInvoice, amount: int) -> None:
-        """An import applied ``amount`` to the invoice: it owes less, and once paid it is no longer open."""
-        inv.paid += amount
-        inv.state = "paid" if inv.paid >= inv.total else "partially_paid"
-        if inv.state == "paid":
-            self._closed.add(inv.client_id)
-
-    def prefetch_numbers(self, numbers: Iterable[int]) -> None:
-        wanted = sorted({n for n in numbers if n not in self._by_number and 0 < n < 2**31})
-        if not wanted:
-            return
-        for n in wanted:
-            self._by_number[n] = []
-        q = sa.select(*INVOICE_COLUMNS).where(
-            Invoice.organisation_id == self.organisation_id,
-            Invoice.kind == InvoiceKind.INVOICE,
-            in_values(Invoice.number_seq, wanted),
-        )
-        for row in db.session.execute(q):
-            inv = self._known(_open_invoice(row))
-            self._by_number[inv.number_seq].append(inv)
-
-    def open_for(self, client_ids: list[int]) -> list[OpenInvoice]:
-        """The clients' invoices that still owe something, oldest first (not to be changed by the caller)."""
-        if not all(c in self._open for c in client_ids):
-            self.prefetch(client_ids)
-        for cid in self._closed.intersection(client_ids):  # drop what was paid since
-            self._open[cid] = [inv for inv in self._open[cid] if inv.paid < inv.total]
-            self._closed.discard(cid)
-        if len(client_ids) == 1:
-            return self._open[client_ids[0]]
-        found = [inv for cid in client_ids for inv in self._open[cid]]
-        found.sort(key=lambda inv: (inv.issued_on, inv.id))  # each client's list is in order already
-        return found
-
-    def settled(self, client_ids: Iterable[int], number: int) -> list[OpenInvoice]:
-        """The clients' invoices with this number that were open when read and are paid now."""
-        found = (i for cid in client_ids for i in self._open_numbers.get(cid, {}).get(number, ()))
-        return [i for i in found if i.paid >= i.total]
-
-    def unresolved(self, client_ids: list[int], numbers: Iterable[int]) -> set[int]:
-        """Of the numbers, those that are not numbers of the clients' open invoices (to look up)."""
-        own = [self._open_numbers.get(cid, {}) for cid in client_ids]
-        return {n for n in numbers if not any(n in numbers_of for numbers_of in own)}
-
-    def numbered(self, number: int) -> list[OpenInvoice]:
-        self.prefetch_numbers([number])
-        return self._by_number.get(number, [])
 
 
 def propose(facts: Facts, directory: Directory, book: Book, refs: PurposeRefs | None = None) -> list[Proposal]:
@@ -477,15 +261,14 @@ def by_amount(facts: Facts, organisation_id: int, limit: int = 5) -> list[OpenIn
         sa.select(*INVOICE_COLUMNS)
         .where(
             Invoice.organisation_id == organisation_id,
-            Invoice.state.in_(list(OPEN_STATES)),
-            Invoice.kind == InvoiceKind.INVOICE,
+            open_sql(),
             Invoice.currency == facts.currency,
-            Invoice.total_kopecks - Invoice.paid_kopecks == facts.amount,
+            outstanding_sql() == facts.amount,
         )
         .order_by(Invoice.issued_on, Invoice.id)
         .limit(limit)
     )
-    return [_open_invoice(row) for row in db.session.execute(q)]
+    return [open_invoice(row) for row in db.session.execute(q)]
 
 
 def suggestions(facts: Facts, organisation_id: int) -> list[Proposal]:

@@ -1,36 +1,22 @@
-"""Reading a statement for the import: documents in batches, prepared for the importer (``Prepared``):
-direction, identity, the payment columns a document fills by itself already as CSV for COPY, and for an
-incoming one the invoice references of its purpose.
-
-``read_in_process`` parses in the importer's own thread and leaves the purposes to the importer (which
-reads only those of documents it has not recorded before). ``read_in_child`` forks a process that opens
-the file, parses it, reads the purposes and writes the CSV, and hands the batches over a pipe as plain
-tuples: the import's own process then does only what needs the database (matching, the bulk writer), and
-on two cores the three — reader, importer, PostgreSQL — keep both busy. The child only reads the file; it
-never touches the database or the app. Errors come back as the parser's own ``StatementError`` with their
-line and key.
+"""Reading a statement for the import: documents in batches (``read``), prepared for the importer
+(``Prepared``): direction, identity and the payment columns a document fills by itself, already as CSV for
+COPY. The purposes are left to the importer, which reads only those of documents it has not recorded
+before. Errors are the parser's own ``StatementError`` with their line and key.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import fcntl
-import gc
 import hashlib
 import io
-import multiprocessing
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
-from debitor.onec.errors import StatementError
 from debitor.onec.parser import StatementReader
 from debitor.payments.models import Direction
-from debitor.payments.purpose import extract
+from debitor.schemas import N_
 
 
 @dataclass
@@ -60,10 +46,8 @@ DOC_COLUMNS = (
 
 
 class Prepared(NamedTuple):
-    """A document as the importer needs it, made where the file is read (in the reader process, if any):
-    its direction and identity, and its own payment columns already as one CSV line for COPY, so that the
-    importer's process (whose Python work bounds an import) only adds what matching decides. A plain
-    tuple: it crosses the pipe cheaply."""
+    """A document as the importer needs it: its direction and identity, and its own payment columns already
+    as one CSV line for COPY, so that the importer only adds what matching decides."""
 
     line: int
     direction: str | None  # a Direction's value; None: neither to nor from an account of ours
@@ -72,8 +56,7 @@ class Prepared(NamedTuple):
     amount: int
     inn: str  # the counterparty's
     received_on: date  # or debited on: the day the money moved
-    refs: object  # the purpose's invoice references (PurposeRefs); None when not read yet
-    purpose: str | None  # for reading the references later; None once read
+    purpose: str  # for reading its invoice references (incoming money only)
     columns: str  # DOC_COLUMNS as CSV, without the line end
     where: tuple | None  # (number, date, payer account, payee account) to name a document of nobody's
     # a transfer between two of our accounts that the statement covers both of gives two sides, 1 (out) and 2
@@ -118,7 +101,7 @@ def covered_accounts(reader: StatementReader, ours: dict[str, int]) -> frozenset
     return frozenset(named or ours)
 
 
-def prepare(doc, ours: dict[str, int], covered: frozenset[str], columns: _Columns, *, read_purpose: bool) -> list:
+def prepare(doc, ours: dict[str, int], covered: frozenset[str], columns: _Columns) -> list:
     """The document's sides as prepared payments: one, with the counterparty's side picked (the payer of
     money coming in, the payee of money going out); two for a transfer between two of our organisation's
     accounts that the statement covers both of (``ours``: our accounts → their organisation; ``covered``:
@@ -130,17 +113,11 @@ def prepare(doc, ours: dict[str, int], covered: frozenset[str], columns: _Column
             return _transfer(doc, covered, columns)
         to_us = payee in covered or payer not in covered  # between two organisations of ours: the statement's
     if to_us:
-        moved = doc.received_on or doc.date
-        refs = purpose = None
-        if read_purpose:
-            refs = extract(doc.purpose, default_year=moved.year, free_amounts=False)
-        else:
-            purpose = doc.purpose
-        return [_side(doc, INCOMING, payee, moved, columns, refs, purpose)]
+        return [_side(doc, INCOMING, payee, doc.received_on or doc.date, columns)]
     if payer in ours:
         return [_side(doc, OUTGOING, payer, doc.debited_on or doc.date, columns)]
     where = (doc.number, doc.date, doc.payer_account, doc.payee_account)
-    return [Prepared(doc.line, None, "", "", 0, "", doc.date, None, None, "", where)]
+    return [Prepared(doc.line, None, "", "", 0, "", doc.date, "", "", where)]
 
 
 def _transfer(doc, covered: frozenset[str], columns: _Columns) -> list:
@@ -156,7 +133,7 @@ def _transfer(doc, covered: frozenset[str], columns: _Columns) -> list:
     return sides
 
 
-def _side(doc, direction: str, account: str, moved: date, columns: _Columns, refs=None, purpose=None, pair=0):
+def _side(doc, direction: str, account: str, moved: date, columns: _Columns, pair=0):
     """One side of a document: the payment of ``account`` (ours), the counterparty the document's other side."""
     if direction in RECEIVED:
         side, name, inn, their_account, bik = "in", doc.payer_name, doc.payer_inn, doc.payer_account, doc.payer_bik
@@ -166,7 +143,7 @@ def _side(doc, direction: str, account: str, moved: date, columns: _Columns, ref
     key = identity(side, account, their_account, number, doc.date, doc.amount_kopecks, inn, name, doc.purpose)
     text = columns((key, "onec", direction, account, doc.line, moved, doc.amount_kopecks, CURRENCY, name, inn,
                     their_account, bik[:9], number, doc.date, doc.purpose))  # fmt: skip
-    return Prepared(doc.line, direction, account, key, doc.amount_kopecks, inn, moved, refs, purpose, text, None, pair)
+    return Prepared(doc.line, direction, account, key, doc.amount_kopecks, inn, moved, doc.purpose, text, None, pair)
 
 
 def rekey(doc: Prepared, key: str) -> Prepared:
@@ -202,17 +179,16 @@ class Counting(io.RawIOBase):
 
 
 def _batches(
-    reader: StatementReader, counting: Counting, ours: dict[str, int], size: int, *, read_purposes: bool
+    reader: StatementReader, counting: Counting, ours: dict[str, int], size: int
 ) -> Iterator[tuple[list[Prepared], int]]:
-    """(batch of prepared documents, bytes read so far). Without ``read_purposes`` the importer reads the
-    purposes itself, only of the documents it has not seen before."""
+    """(batch of prepared documents, bytes read so far)."""
     batch: list = []
     columns = _Columns()
     covered = None
     for doc in reader:
         if covered is None:  # once the header and the balance sections are read
             covered = covered_accounts(reader, ours)
-        batch += prepare(doc, ours, covered, columns, read_purpose=read_purposes)
+        batch += prepare(doc, ours, covered, columns)
         if len(batch) >= size:
             yield batch, counting.count
             batch = []
@@ -220,13 +196,15 @@ def _batches(
         yield batch, counting.count
 
 
-def read_in_process(stream: BinaryIO, ours: dict[str, int], size: int) -> tuple[Reading, Iterator[tuple[list, int]]]:
+def read(stream: BinaryIO, ours: dict[str, int], size: int) -> tuple[Reading, Iterator[tuple[list, int]]]:
+    """The statement's documents in batches of about ``size``, and what is known of it besides them (its
+    header at once; warnings, sections, size and hash once the batches are read to the end)."""
     counting = Counting(stream)
     reader = StatementReader(counting)
     reading = Reading(reader.header, reader.encoding)
 
     def batches():
-        yield from _batches(reader, counting, ours, size, read_purposes=False)
+        yield from _batches(reader, counting, ours, size)
         reading.warnings, reading.sections, reading.finished = reader.warnings, reader.sections, reader.finished
         _drain(counting)
         reading.bytes_read, reading.sha256 = counting.count, counting.hash.hexdigest()
@@ -234,84 +212,30 @@ def read_in_process(stream: BinaryIO, ours: dict[str, int], size: int) -> tuple[
     return reading, batches()
 
 
-def _child(path: str, ours: dict[str, int], size: int, conn) -> None:
-    gc.disable()  # it makes no reference cycles worth collecting, and exits when done
-    try:
-        with open(path, "rb") as f:
-            counting = Counting(f)
-            reader = StatementReader(counting)
-            conn.send(("header", reader.header, reader.encoding))
-            for batch, read in _batches(reader, counting, ours, size, read_purposes=True):
-                conn.send(("batch", batch, read))
-            _drain(counting)
-            end = (reader.warnings, reader.sections, reader.finished, counting.count, counting.hash.hexdigest())
-            conn.send(("end", *end))
-    except StatementError as err:
-        conn.send(("error", err.message, err.params, err.line, err.key))
-    except BaseException as exc:  # noqa: BLE001 - reported to the importer, which fails the import
-        conn.send(("crash", f"{type(exc).__name__}: {exc}"))
-    finally:
-        conn.close()
-        os._exit(0)  # nothing inherited from the parent (connections, atexit hooks) is touched
-
-
-PIPE_BYTES = 1 << 20
-
-
-def _widen(conn) -> None:
-    """A 1 MiB pipe instead of 64 KiB (Linux): a batch (~3 MB) then arrives in a few reads instead of ~40, and
-    the importer, which gives up the GIL at every read, does not wait for the writer thread each time."""
-    with contextlib.suppress(AttributeError, OSError):  # not Linux, or above pipe-max-size: the default size
-        fcntl.fcntl(conn.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-
-
-class ChildReader:
-    def __init__(self, path: Path, ours: dict[str, int], size: int) -> None:
-        ctx = multiprocessing.get_context("fork")
-        self.conn, child_end = ctx.Pipe(duplex=False)
-        _widen(self.conn)
-        self.process = ctx.Process(target=_child, args=(str(path), ours, size, child_end), daemon=True)
-        self.process.start()
-        child_end.close()
-        self.reading = Reading()
-        message = self._receive()
-        if message[0] != "header":
-            raise RuntimeError(f"unexpected message from the statement reader: {message[0]}")
-        self.reading.header, self.reading.encoding = message[1], message[2]
-
-    def _receive(self):
-        try:
-            message = self.conn.recv()
-        except EOFError as exc:
-            raise RuntimeError("the statement reader stopped without a word") from exc
-        if message[0] == "error":
-            self.close()
-            raise StatementError(message[1], message[2], line=message[3], key=message[4])
-        if message[0] == "crash":
-            self.close()
-            raise RuntimeError(f"the statement reader failed: {message[1]}")
-        return message
-
-    def batches(self) -> Iterator[tuple[list, int]]:
-        while True:
-            message = self._receive()
-            if message[0] == "end":
-                _, warnings, sections, finished, read, digest = message
-                self.reading.warnings, self.reading.sections, self.reading.finished = warnings, sections, finished
-                self.reading.bytes_read, self.reading.sha256 = read, digest
-                self.close()
-                return
-            yield message[1], message[2]
-
-    def close(self) -> None:
-        self.conn.close()
-        if self.process.is_alive():
-            self.process.terminate()
-        self.process.join(timeout=5)
-
-
-def read_in_child(
-    path: Path, ours: dict[str, int], size: int
-) -> tuple[Reading, Iterator[tuple[list, int]], ChildReader]:
-    child = ChildReader(path, ours, size)
-    return child.reading, child.batches(), child
+def section_mismatches(sections, accounts, totals: dict[str, list[int]]) -> list[dict]:
+    """The bank's own totals against the documents (``totals``: account -> [in, out]) for the sections of
+    our ``accounts``; each disagreement is a warning naming the line."""
+    out = []
+    for s in sections:
+        if s.account not in accounts:
+            continue
+        got_in, got_out = totals.get(s.account, [0, 0])
+        for key, stated, got in (
+            ("ВсегоПоступило", s.received_kopecks, got_in),
+            ("ВсегоСписано", s.debited_kopecks, got_out),
+        ):
+            if stated is not None and stated != got:
+                out.append(
+                    {"message": N_("%(key)s for account %(account)s is %(stated_kopecks)s, the documents add up to "
+                                   "%(got_kopecks)s"),
+                     "params": {"key": key, "account": s.account, "stated_kopecks": stated, "got_kopecks": got},
+                     "line": s.line, "key": key}
+                )  # fmt: skip
+        balances = (s.opening_kopecks, s.received_kopecks, s.debited_kopecks, s.closing_kopecks)
+        if None not in balances and balances[0] + balances[1] - balances[2] != balances[3]:
+            out.append(
+                {"message": N_("The balances of account %(account)s do not add up: opening + received − "
+                               "debited ≠ closing"),
+                 "params": {"account": s.account}, "line": s.line, "key": "КонечныйОстаток"}
+            )  # fmt: skip
+    return out

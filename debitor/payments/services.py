@@ -5,21 +5,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from debitor.bulk import insert_rows, update_rows
 from debitor.clients.models import ClientInn
 from debitor.db import db, in_values, utcnow
 from debitor.errors import DomainError
 from debitor.invoices.models import OPEN_STATES, SETTLED_STATES, Invoice, settlement_figures
 from debitor.invoices.models import SETTLEMENT as INVOICE_SETTLEMENT
-from debitor.payments.bulk import insert_rows, update_rows
 from debitor.payments.models import SETTLEMENT, Direction, Payment, PaymentAllocation, PaymentRefund, PaymentState
 from debitor.states import settle, transition_rows
 from debitor.timeline.models import Event, Visibility
 from debitor.timeline.services import record
-
-
-def state_for(amount: int, applied: int, refunded: int = 0) -> PaymentState:
-    """Unmatched, partly or wholly dealt with: applied to invoices, or (incoming money) paid back."""
-    return SETTLEMENT.of(amount=amount, settled=applied + refunded)
 
 
 def _payment_state(payment: Payment, actor=None) -> None:
@@ -145,7 +140,7 @@ def balance(ident: int, client_id: int, currency: str, on, amount: int, applied:
             "applied": applied, "refunded": refunded}  # fmt: skip
 
 
-def unused_money(client_ids, *, lock: bool, exclude_statement: int | None = None) -> dict[tuple[int, str], list[dict]]:
+def unused_money(client_ids, *, lock: bool) -> dict[tuple[int, str], list[dict]]:
     """(client, currency) -> the clients' incoming payments neither applied nor paid back wholly, oldest
     first: what refunds may return."""
     q = (
@@ -156,12 +151,22 @@ def unused_money(client_ids, *, lock: bool, exclude_statement: int | None = None
         .where(Payment.unapplied_kopecks > 0)
         .order_by(Payment.received_on, Payment.id)
     )
-    if exclude_statement is not None:  # an import in progress: its own payments it holds in memory
-        q = q.where(sa.or_(Payment.statement_id.is_(None), Payment.statement_id != exclude_statement))
     out: dict[tuple[int, str], list[dict]] = {}
     for row in db.session.execute(q.with_for_update() if lock else q):
         out.setdefault((row.client_id, row.currency), []).append(balance(*row))
     return out
+
+
+def refunds_to_match(*where, lock: bool) -> list[dict]:
+    """Outgoing payments (``where``) of a client with something left to match, oldest first: refunds that may
+    return money of the client's (``plan_refunds``)."""
+    q = (
+        sa.select(*REFUND_COLUMNS)
+        .where(*where, Payment.direction == Direction.OUTGOING)
+        .where(Payment.client_id.is_not(None), Payment.unapplied_kopecks > 0)
+        .order_by(Payment.received_on, Payment.id)
+    )
+    return [balance(*row) for row in db.session.execute(q.with_for_update() if lock else q)]
 
 
 def plan_refunds(refunds: list[dict], unused: dict[tuple[int, str], list[dict]], now) -> tuple[list, dict, list]:
@@ -188,20 +193,14 @@ def link_refunds(refund_ids: list[int]) -> int:
     """Match refunds to the money they return (``plan_refunds``). That money leaves the clerk's queue and
     the client's credit. Done in a few statements whatever the number of refunds, with the payments
     involved locked; safe to call again (only what is left of a refund is matched). A statement import
-    matches its own refunds itself, in its transaction (``payments.importing``)."""
+    matches its own refunds without locks, by the amounts it adds (``payments.importer``)."""
     if not refund_ids:
         return 0
-    refunds = db.session.execute(
-        sa.select(*REFUND_COLUMNS)
-        .where(in_values(Payment.id, refund_ids), Payment.direction == Direction.OUTGOING)
-        .where(Payment.client_id.is_not(None), Payment.unapplied_kopecks > 0)
-        .order_by(Payment.received_on, Payment.id)
-        .with_for_update()
-    ).all()
+    refunds = refunds_to_match(in_values(Payment.id, refund_ids), lock=True)
     if not refunds:
         return 0
-    unused = unused_money({r.client_id for r in refunds}, lock=True)
-    links, changed, events = plan_refunds([balance(*r) for r in refunds], unused, utcnow())
+    unused = unused_money({r["client_id"] for r in refunds}, lock=True)
+    links, changed, events = plan_refunds(refunds, unused, utcnow())
     if not links:
         return 0
     insert_rows(PaymentRefund.__table__, links)

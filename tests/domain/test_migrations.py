@@ -146,6 +146,6 @@ def test_upgrade_makes_our_own_transfers_recorded_as_money_in_transfers(app):
     transfer = db.session.scalars(sa.select(Payment).where(Payment.doc_number == "1")).one()
     assert transfer.match_reasons == [{"message": "A transfer between our own accounts: not a client's money",
                                        "params": {}}]  # fmt: skip
-    from debitor.payments.importing import TRANSFER_REASONS
+    from debitor.payments.importer import TRANSFER_REASONS
 
     assert transfer.match_reasons == [r.as_dict() for r in TRANSFER_REASONS]

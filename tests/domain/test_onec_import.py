@@ -277,6 +277,15 @@ def test_a_refund_returns_the_oldest_money_and_no_more_than_there_is(org):
     assert unapplied_credit(c.id) == -4_950_00  # paid back 4 950 more than it had with us: it owes that back
 
 
+def _money_rows() -> list[int]:
+    """Payments, allocations and the timeline's events, but those of the statements' own moves (queued, running,
+    done: each import records its statement's)."""
+    own = sa.func.coalesce(Event.subject, "") != "statement"
+    return [db.session.scalar(sa.select(sa.func.count()).select_from(t)) for t in (Payment, PaymentAllocation)] + [
+        db.session.scalar(sa.select(sa.func.count()).select_from(Event).where(own))
+    ]
+
+
 def test_the_same_statement_twice_changes_nothing(org):
     c = f.client(org)
     inv = _inv(org, c, 1_000_00)
@@ -285,12 +294,12 @@ def test_the_same_statement_twice_changes_nothing(org):
         [Doc("20", "1000.00", f"по счету {inv.number}", payer_inn=c.inn), Doc("21", "50.00", "?", payer_inn="")]
     )
     first = _import(data)
-    counts = [db.session.scalar(sa.select(sa.func.count()).select_from(t)) for t in (Payment, PaymentAllocation, Event)]
+    counts = _money_rows()
     second = _import(data)
     assert second.state == StatementState.DONE
     assert second.summary["duplicates_skipped"] == 2 and second.summary["matched"] == 0
     assert first.summary["documents"] == second.summary["documents"] == 2
-    after = [db.session.scalar(sa.select(sa.func.count()).select_from(t)) for t in (Payment, PaymentAllocation, Event)]
+    after = _money_rows()
     assert after == counts
 
 
@@ -356,7 +365,8 @@ def test_the_same_document_twice_in_one_statement_is_two_payments_and_a_warning(
     starts = [k + 1 for k, x in enumerate(lines) if x == "СекцияДокумент=Банковский ордер"]
     (warning,) = st.warnings  # and none about the totals: they count both deposits
     assert (warning["line"], warning["params"]["first"]) == tuple(reversed(starts))
-    from debitor.payments.importing import W_SAME_DOCUMENT, describe
+    from debitor.payments.importer import W_SAME_DOCUMENT
+    from debitor.payments.importing import describe
 
     assert warning["message"] == W_SAME_DOCUMENT
     assert f"Line {starts[1]} is the same bank document as line {starts[0]}" in describe(warning)
@@ -519,14 +529,11 @@ def test_import_path_reads_a_file_without_loading_it(org, tmp_path):
     assert st.state == StatementState.DONE and st.size_bytes == path.stat().st_size
 
 
-@pytest.mark.parametrize("cores", [1, 4])
-def test_a_file_is_read_in_process_or_by_a_child(org, tmp_path, monkeypatch, cores):
-    """Where there are cores to spare a child process parses the file; the result is the same, and a bad
-    line is reported with its number either way."""
+def test_a_file_is_read_to_its_end_and_a_bad_line_is_named(org, tmp_path):
+    """The whole file is read and hashed, what follows КонецФайла too; a bad line is reported with its number."""
     c = f.client(org)
     inv = _inv(org, c, 1_000_00)
     db.session.commit()
-    monkeypatch.setattr("debitor.payments.importing.os.cpu_count", lambda: cores)
     good = tmp_path / "good.txt"
     good.write_bytes(statement_bytes([Doc("1", "1000.00", f"по счету {inv.number}", payer_inn=c.inn)]))
     good.write_bytes(good.read_bytes() + "\r\nпосле конца файла\r\n".encode("cp1251"))  # read, hashed, ignored
@@ -597,31 +604,6 @@ def test_one_statement_with_an_agency_an_unknown_payer_and_a_refund(org):
     assert _payment(doc_number="32").refunded_kopecks == 500_00
 
 
-def test_a_statement_whose_period_is_known_is_read_in_process(org, tmp_path, monkeypatch):
-    """The reader process reads every purpose; the importer's thread only those of new documents. A file
-    for a period that already has payments (overlapping, or the same statement again) goes the second way."""
-    from debitor.payments import importing
-
-    c = f.client(org)
-    inv = _inv(org, c, 1_000_00)
-    db.session.commit()
-    monkeypatch.setattr("debitor.payments.importing.os.cpu_count", lambda: 4)
-    children = []
-    real = importing.read_in_child
-
-    def spy(*args):
-        children.append(args[0])
-        return real(*args)
-
-    monkeypatch.setattr(importing, "read_in_child", spy)
-    path = tmp_path / "s.txt"
-    path.write_bytes(statement_bytes([Doc("51", "1000.00", f"по счету {inv.number}", payer_inn=c.inn)]))
-    first = import_path(path)
-    again = import_path(path)
-    assert children == [path]
-    assert first.summary["matched"] == 1 and again.summary["duplicates_skipped"] == 1
-
-
 def test_a_refund_returns_money_of_earlier_statements_and_its_own_oldest_first(org):
     """The import matches its refunds in its own transaction: to the money earlier statements left (as
     recorded) and to what this statement leaves (held in memory, such as the rest of a part-applied
@@ -656,13 +638,13 @@ def test_money_a_refund_returns_taken_by_a_clerk_meanwhile_stops_the_import(org,
     money a clerk applied in between is not overwritten: the import stops, leaves nothing, says to run it
     again."""
     needs_postgres("another writer meanwhile, and the bulk writer (COPY), are PostgreSQL's")  # SQLite: one writer
-    from debitor.payments import importing
+    from debitor.payments import importer
 
     c = f.client(org)
     db.session.commit()
     _import(statement_bytes([Doc("70", "500.00", "Аванс", payer_inn=c.inn, on=date(2026, 3, 1))]))
     advance = _payment(doc_number="70")
-    real = importing.unused_money
+    real = importer.unused_money
 
     def read_then_clerk_applies(*args, **kw):
         found = real(*args, **kw)
@@ -671,7 +653,7 @@ def test_money_a_refund_returns_taken_by_a_clerk_meanwhile_stops_the_import(org,
                                   "WHERE id = :p"), {"p": advance.id})  # fmt: skip
         return found
 
-    monkeypatch.setattr(importing, "unused_money", read_then_clerk_applies)
+    monkeypatch.setattr(importer, "unused_money", read_then_clerk_applies)
     st = _import(statement_bytes([Doc("71", "500.00", "Возврат", payer_inn=c.inn, incoming=False)]))
     assert st.state == StatementState.FAILED and "import it again" in st.error["message"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PaymentRefund)) == 0
@@ -735,17 +717,12 @@ def test_a_transfer_between_our_accounts_is_recorded_on_both_sides_and_is_nobody
     assert again.summary["duplicates_skipped"] == 1 and _count() == 3
 
 
-@pytest.mark.parametrize("cores", [1, 4])
 @pytest.mark.parametrize("listings", [1, 2])
-def test_a_statement_of_both_accounts_records_the_transfer_once_on_each(
-    org, second_account, listings, cores, tmp_path, monkeypatch
-):
+def test_a_statement_of_both_accounts_records_the_transfer_once_on_each(org, second_account, listings, tmp_path):
     """A statement of both accounts lists a transfer between them once, or under each account: either way it
-    is one transfer, out of the first account and into the second, and each account's totals agree — read
-    in the importer's thread or by a reader process."""
+    is one transfer, out of the first account and into the second, and each account's totals agree."""
     from tests.onec_files import OUR_ACCOUNT, both_accounts_statement
 
-    monkeypatch.setattr("debitor.payments.importing.os.cpu_count", lambda: cores)
     data = both_accounts_statement(listings=listings, other=700_00)
     path = tmp_path / "both.txt"
     path.write_bytes(data)

@@ -123,12 +123,12 @@ def test_a_statement_no_bank_writes_is_refused_naming_the_line(via, entry, name)
 def test_an_unexpected_error_ends_the_import_as_failed_with_a_message(via, entry, monkeypatch):
     """A bug or the database refusing a row must not leave the statement running (its page polling at 0 %
     for ever, the sweep importing it again and again, the folder's file stuck in processing/)."""
-    from debitor.payments import importing
+    from debitor.payments import importer, importing
 
     def broken(*args, **kw):
         raise RuntimeError("the matcher broke")
 
-    monkeypatch.setattr(importing, "propose", broken)
+    monkeypatch.setattr(importer, "propose", broken)
     got = via(entry, statement_bytes([Doc("1", "100.00", "Оплата", payer_inn="7728168971")]))
     assert_failed_leaving_nothing(got, entry)
     assert got.statement.error["message"] == importing.E_UNEXPECTED
@@ -140,14 +140,13 @@ def test_an_unexpected_error_ends_the_import_as_failed_with_a_message(via, entry
 
 @pytest.mark.parametrize("entry", ENTRIES)
 def test_an_error_in_the_writer_ends_the_import_as_failed(via, entry, monkeypatch):
-    """The same when the rows cannot be written (on PostgreSQL in the writer's own thread)."""
-    from debitor.payments import bulk
+    """The same when the rows cannot be written."""
+    from debitor.payments import importer
 
     def refuse(*args, **kw):
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(bulk, "_copy_text", refuse)  # PostgreSQL's writer thread
-    monkeypatch.setattr(bulk.SessionSink, "insert_payments", refuse)  # SQLite
+    monkeypatch.setattr(importer, "insert_payments", refuse)
     got = via(entry, statement_bytes([Doc("1", "100.00", "Оплата", payer_inn="")]))
     assert_failed_leaving_nothing(got, entry)
     assert "the disk is full" in got.statement.error["params"]["error"]
@@ -186,13 +185,16 @@ def test_the_folder_goes_on_after_a_file_it_could_not_import(app, org, tmp_path,
 
 def test_an_upload_whose_bytes_are_gone_ends_failed(app, org):
     """The worker finds no stored bytes (deleted meanwhile): the statement ends failed, saying so."""
-    from debitor.payments.importing import import_uploaded, new_statement
+    from debitor.payments.importing import new_statement
+    from jobs.tasks import import_statement
 
     st = new_statement("upload", "s.txt", statement_bytes([Doc("1", "10.00", "x", payer_inn="")]))
     db.session.commit()
     db.session.execute(sa.delete(StatementFile))
     db.session.commit()
-    done = import_uploaded(st.id)
+    assert import_statement(st.id)["state"] == "failed"
+    db.session.expire_all()
+    done = db.session.get(BankStatement, st.id)
     assert done.state == StatementState.FAILED and "no longer stored" in done.error["message"]
 
 

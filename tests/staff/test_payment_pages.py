@@ -263,14 +263,16 @@ def test_an_upload_whose_worker_died_is_imported_again(app, world):
 
 
 def test_a_statement_is_imported_by_one_run_only(app, world):
-    from debitor.payments.importing import claim, import_uploaded
+    from debitor import jobrows
+    from jobs.tasks import import_statement
 
     c = signed_in(app)
     upload(c, statement_bytes([Doc("1", "8400.00", f"по сч. {world['a'].number}", payer_inn=world["client"].inn)]))
     st = db.session.scalars(sa.select(BankStatement)).one()
-    assert claim(st.id) is True  # one run has it (and is importing)
-    assert claim(st.id) is False
-    assert import_uploaded(st.id).state == StatementState.RUNNING  # a second job leaves it alone
+    assert jobrows.claim(BankStatement, st.id) is True  # one run has it (and is importing)
+    db.session.commit()
+    assert jobrows.claim(BankStatement, st.id) is False
+    assert import_statement(st.id)["state"] == StatementState.RUNNING  # a second job leaves it alone
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 0
 
 
