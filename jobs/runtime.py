@@ -36,9 +36,6 @@ def in_app_context(func):
         with app().app_context():
             try:
                 with unit_of_work():
-                    from debitor.collection.services import install_calendar
-
-                    install_calendar()  # "overdue" in the job's exports and KPIs counts working days too
                     return func(*args, **kwargs)
             finally:
                 db.session.remove()

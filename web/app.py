@@ -88,6 +88,10 @@ def _init_extensions(app: Flask) -> None:
     from debitor.outbox.services import register_send_check
 
     register_send_check(drop_reason, record_drop)  # a collection letter paid before it went is not sent
+    from debitor.collection.services import app_calendar
+    from debitor.invoices.rules import set_calendar_source
+
+    set_calendar_source(app_calendar)  # "overdue" everywhere counts working days, as the collection does
     from jobs.queues import init_app as init_queues
 
     init_queues(app)
@@ -191,13 +195,6 @@ def _register_unit_of_work(app: Flask) -> None:
     def roll_back_on_exception(exc):
         if exc is not None:
             db.session.rollback()
-
-    @app.before_request
-    def working_days():  # the calendar the request's "overdue" counts by, with today's exceptions
-        if request.endpoint != "static":
-            from debitor.collection.services import install_calendar
-
-            install_calendar()
 
 
 CSP = (

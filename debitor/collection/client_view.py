@@ -27,7 +27,6 @@ DUE_SOON_DAYS = 3  # the banner announces a document this many days before its d
 
 @dataclass(frozen=True)
 class BannerLine:
-    invoice_id: int
     number: str
     due_on: date
     outstanding_kopecks: int
@@ -62,7 +61,7 @@ def banner(client_id: int, day: date) -> Banner | None:
         .order_by(Invoice.due_on, Invoice.id)
     ).all()
     lines = [
-        BannerLine(inv.id, inv.number, inv.due_on, owed, rules.calendar().days_overdue(inv.due_on, day))
+        BannerLine(inv.number, inv.due_on, owed, rules.calendar().days_overdue(inv.due_on, day))
         for inv, owed in rows
         if owed > 0
     ]

@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g, has_app_context
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
@@ -30,7 +30,6 @@ from debitor.collection.schemas import WRITES, PolicyInput
 from debitor.collection.templates import refuse_if_wrong
 from debitor.db import db, utcnow
 from debitor.errors import DomainError
-from debitor.invoices import rules
 from debitor.invoices.models import Invoice, InvoiceKind, InvoiceState
 from debitor.languages import languages
 from debitor.payments.models import Payment, PaymentAllocation
@@ -181,15 +180,20 @@ def business_days() -> BusinessDays:
     return _calendar[1]
 
 
-def install_calendar() -> None:
-    """Have the invoice rules ("overdue" in the lists, the KPIs, the portal) count working days as the
-    collection does, per request and per job (``BUSINESS_DAYS``; off, the plain calendar stays)."""
-    if current_app.config["BUSINESS_DAYS"]:
-        rules.set_calendar(business_days())
+def app_calendar() -> BusinessDays | None:
+    """The calendar the invoice rules count "overdue" by in this request or job (``rules.set_calendar_source``):
+    working days as the collection counts them, read once per app context; None (the plain calendar) with
+    ``BUSINESS_DAYS`` off or outside the app."""
+    if not has_app_context() or not current_app.config["BUSINESS_DAYS"]:
+        return None
+    if "debitor_calendar" not in g:
+        g.debitor_calendar = business_days()
+    return g.debitor_calendar
 
 
 def set_calendar_exception(day: date, working: bool | None, note: str = "") -> None:
     """Declare ``day`` working or not (``None``: back to the production calendar)."""
+    g.pop("debitor_calendar", None)  # the rest of this request counts by the new calendar too
     row = db.session.scalar(sa.select(CalendarException).where(CalendarException.day == day))
     if working is None:
         if row is not None:

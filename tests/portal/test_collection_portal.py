@@ -40,7 +40,8 @@ def test_the_banner_lists_the_clients_overdue_and_due_documents(app, world):
         banner = html[html.index('data-testid="collection-banner"') :].split("</div>\n</div>")[0]
         assert "1 счёт просрочен: 1\u00a0000,00\u00a0₽ к оплате" in banner
         assert "1 счёт скоро к оплате: 2\u00a0500,00\u00a0₽" in banner
-        assert f"счёт № {world['late'].number}<" in banner and f"счёт № {world['soon'].number}<" in banner
+        assert f"счёт № {world['late'].number}," in banner and f"счёт № {world['soon'].number}," in banner
+        assert "/invoices?status=overdue" in banner
         assert f"№ {world['later'].number}" not in banner and f"№ {world['theirs'].number}" not in banner
 
 
