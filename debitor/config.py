@@ -72,6 +72,12 @@ class Defaults:
     # Collection emails go out between these hours, company time (from, until; a reminder made at night
     # waits for the morning)
     COLLECTION_SENDING_HOURS = (9, 18)
+    # "Overdue" everywhere counts working days (a due date on a day off moves to the next working day, Civil
+    # Code art. 193), with the administrator's calendar exceptions; off: plain calendar days
+    BUSINESS_DAYS = True
+    COLLECTION_BATCH = 2_000  # steps taken per statement batch of a run (memory against round trips)
+    # Tests only: seconds a run sleeps after each batch, so that a test can kill a worker mid-run
+    COLLECTION_BATCH_PAUSE = 0.0
     MAX_CONTENT_LENGTH = 101 * 1024 * 1024  # the biggest request body Flask accepts (a statement upload)
 
 

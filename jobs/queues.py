@@ -61,8 +61,11 @@ def init_app(app: Flask) -> None:
         if jobs:
             try:
                 q = get_queue()
+                waiting = set(q.get_job_ids())
                 for job, args, job_id in jobs:
-                    q.enqueue(f"jobs.tasks.{job}", *args, job_id=job_id, job_timeout=JOB_TIMEOUT)
+                    if job_id not in waiting:  # RQ would queue the id twice (and run the job twice)
+                        q.enqueue(f"jobs.tasks.{job}", *args, job_id=job_id, job_timeout=JOB_TIMEOUT)
+                        waiting.add(job_id)
             except Exception:  # Redis down: the periodic sweep re-enqueues what is still queued
                 log.exception("could not enqueue %s", jobs)
         ids = session.info.pop(PENDING_KEY, None)

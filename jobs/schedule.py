@@ -11,6 +11,7 @@ SCHEDULE = [
     (tasks.sweep_exports, 60),
     (tasks.pick_up_statements, 60),
     (tasks.export_enterprise_data, 3600),
+    (tasks.collection_run, 3600),  # idempotent: each step once, whatever the hour; letters wait for the hours
 ]
 
 for func, seconds in SCHEDULE:

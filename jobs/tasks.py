@@ -23,6 +23,18 @@ def sweep_outbox() -> int:
 
 
 @in_app_context
+def collection_run(day: str | None = None) -> dict:
+    """The collection run as of ``day`` (ISO; today by default), in one transaction: a run that fails or
+    is killed leaves nothing, and the next one takes what it would have."""
+    from datetime import date
+
+    from debitor.collection.run import run
+    from debitor.dates import today
+
+    return run(date.fromisoformat(day) if day else today())
+
+
+@in_app_context
 def import_statement(statement_id: int) -> dict:
     """Import an uploaded bank statement: claimed (running for its page) in a transaction of its own, imported
     in one, failed in another if that raises; one claimed by another run or finished is left alone."""

@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from debitor.collection.client_view import banner, letters_sent, penalty_shown
 from debitor.dates import today
 from debitor.db import db
 from debitor.invoices.client_list import InvoiceFilter, filtered
@@ -37,6 +38,7 @@ def home():
         invoices=list(latest),
         today=today(),
         client=current_user.client,
+        banner=banner(client_id(), today()),
     )
 
 
@@ -56,6 +58,7 @@ def invoices():
         status=args["status"],
         errors=errors,
         today=today(),
+        banner=banner(client_id(), today()),
         status_code=400 if errors else 200,
     )
 
@@ -82,7 +85,8 @@ def invoice(invoice_id: int):
         )
     )
     events = timeline(invoice_id=inv.id, client_visible_only=True)
-    return render("portal/invoice.html", invoice=inv, allocations=list(allocations), events=events, today=today())
+    return render("portal/invoice.html", invoice=inv, allocations=list(allocations), events=events, today=today(),
+                  letters=letters_sent(inv.id), penalty=penalty_shown(inv, today()))  # fmt: skip
 
 
 class PeriodInput(QuerySchema):

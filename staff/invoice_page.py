@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from debitor.clients.models import Client
 from debitor.clients.services import clients_matching
+from debitor.collection.client_view import penalty_shown
 from debitor.contracts.models import Contract
 from debitor.dates import today
 from debitor.db import db
@@ -46,6 +47,7 @@ def invoice(invoice_id: int):
         corrected_by=corrected_by,
         events=timeline(invoice_id=inv.id),
         today=today(),
+        penalty=penalty_shown(inv, today()),
     )
 
 

@@ -114,6 +114,10 @@ def app(smtp_server, redis_url):
             "MAIL_SINK_DIR": "",
             "BASE_URL": "http://testserver",
             "SERVER_NAME": None,
+            # The plain calendar for "overdue": most tests date their invoices from the real today, and with
+            # working days an invoice due on a weekend would be overdue or not by the day the suite runs.
+            # The business-day tests turn it on (``tests/web/test_business_day_calendar.py``).
+            "BUSINESS_DAYS": False,
         }
     )
     app.test_client_class = IsolatedClient

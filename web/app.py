@@ -84,6 +84,14 @@ def _init_extensions(app: Flask) -> None:
     from debitor.auth.services import load_user
 
     login_manager.user_loader(load_user)
+    from debitor.collection.sending import drop_reason, record_drop
+    from debitor.outbox.services import register_send_check
+
+    register_send_check(drop_reason, record_drop)  # a collection letter paid before it went is not sent
+    from debitor.collection.services import app_calendar
+    from debitor.invoices.rules import set_calendar_source
+
+    set_calendar_source(app_calendar)  # "overdue" everywhere counts working days, as the collection does
     from jobs.queues import init_app as init_queues
 
     init_queues(app)

@@ -1,4 +1,4 @@
-"""Flask CLI commands: demo data, users, outbox, 1C exchange. Each command's work is one unit of work (the
+"""Flask CLI commands: demo data, users, outbox, 1C exchange, collection. Each command's work is one unit of work (the
 imports, like their jobs, commit their own steps)."""
 
 from __future__ import annotations
@@ -114,3 +114,43 @@ def register(app: Flask) -> None:
         click.echo(json.dumps(pick_up(), ensure_ascii=False, indent=2))
 
     app.cli.add_command(onec)
+
+    collection = AppGroup("collection", help="Collection: the dunning policy's run.")
+
+    @collection.command("run")
+    @click.option("--today", "day", callback=_day, help="Run the policy as of this date (YYYY-MM-DD).")
+    @click.option("--dry-run", is_flag=True, help="Say what would be taken; write nothing.")
+    def collection_run(day, dry_run: bool):
+        """Take every step that is due; prints one JSON object (the run's summary)."""
+        from debitor.collection.run import run
+        from debitor.dates import today
+
+        with unit_of_work():
+            summary = run(day or today(), dry_run=dry_run)
+        click.echo(json.dumps(summary, ensure_ascii=False))
+
+    @collection.command("install-defaults")
+    def collection_install_defaults():
+        """Install the default letters and policy where there are none."""
+        from debitor.collection.defaults import install_defaults
+
+        with unit_of_work():
+            policy = install_defaults()
+        click.echo(f"installed the policy {policy.name!r}" if policy else "a policy exists; letters completed")
+
+    app.cli.add_command(collection)
+
+
+def _day(_ctx, _param, value: str | None):
+    """--today: an ISO date, or a usage error (exit status 2) that says what was wrong."""
+    import re
+    from datetime import date
+
+    if value is None:
+        return None
+    try:  # the pattern first: fromisoformat also takes 20260301 and 2026-W10-1
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise click.BadParameter(f"{value!r} is not a date of the form YYYY-MM-DD")

@@ -10,6 +10,8 @@ commits once.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
@@ -42,8 +44,9 @@ from debitor.outbox.models import OUTBOX_FLOW, OutboxMessage
 from debitor.tasks.services import create_many
 from debitor.timeline.models import Event, Visibility
 from debitor.urls import absolute_url
+from debitor.work import later
 
-BATCH = 2_000
+log = logging.getLogger(__name__)
 EVENT = {Outcome.TAKEN: "collection_step_taken", Outcome.SKIPPED: "collection_step_skipped"}
 
 
@@ -55,12 +58,23 @@ def run(day: date, *, dry_run: bool = False, client_ids: list[int] | None = None
     evaluation = Evaluation(day)
     letters, now = Letters(calendar), utcnow()
     actions, skips = Counter(), Counter()
+    size, pause = int(current_app.config["COLLECTION_BATCH"]), float(current_app.config["COLLECTION_BATCH_PAUSE"])
     for planned in plan(db.session, evaluation, calendar, client_ids=client_ids):
-        for start in range(0, len(planned), BATCH):
-            take(planned[start : start + BATCH], letters, now, actions, skips)
+        for start in range(0, len(planned), size):
+            take(planned[start : start + size], letters, now, actions, skips)
+            log.info("collection run %s: %d documents read, %d steps taken", day, evaluation.evaluated,
+                     sum(actions.values()))  # fmt: skip
+            if pause:  # a test's kill needs the run to last; 0 in production
+                time.sleep(pause)
     db.session.flush()
     return {"today": day.isoformat(), "evaluated": evaluation.evaluated, "actions": dict(sorted(actions.items())),
             "skipped": dict(sorted(skips.items()))}  # fmt: skip
+
+
+def run_now() -> None:
+    """The staff's "run now": today's run, by a worker once this transaction commits (two clicks while it
+    waits in the queue are one job, and a run is idempotent anyway)."""
+    later("collection_run", job_id="collection-run")
 
 
 def take(planned: list[Planned], letters: Letters, now: datetime, actions: Counter, skips: Counter) -> None:

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask import current_app, g, has_app_context
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
@@ -167,14 +168,33 @@ def template_for(key: str, language: str) -> CollectionTemplate | None:
     return rows.get(language) or rows.get(languages()[0]) or next(iter(rows.values()), None)
 
 
+_calendar: tuple[tuple, BusinessDays] | None = None  # (the exceptions it was made with, the calendar)
+
+
 def business_days() -> BusinessDays:
-    """The production calendar with the administrator's exceptions."""
-    exceptions = dict(db.session.execute(sa.select(CalendarException.day, CalendarException.working)).all())
-    return BusinessDays(exceptions)
+    """The production calendar with the administrator's exceptions. The exceptions are read each time (a
+    few rows): the calendar is made again only when they changed, in whichever process saved them."""
+    global _calendar
+    exceptions = tuple(db.session.execute(sa.select(CalendarException.day, CalendarException.working)).all())
+    if _calendar is None or _calendar[0] != exceptions:
+        _calendar = (exceptions, BusinessDays(dict(exceptions)))
+    return _calendar[1]
+
+
+def app_calendar() -> BusinessDays | None:
+    """The calendar the invoice rules count "overdue" by in this request or job (``rules.set_calendar_source``):
+    working days as the collection counts them, read once per app context; None (the plain calendar) with
+    ``BUSINESS_DAYS`` off or outside the app."""
+    if not has_app_context() or not current_app.config["BUSINESS_DAYS"]:
+        return None
+    if "debitor_calendar" not in g:
+        g.debitor_calendar = business_days()
+    return g.debitor_calendar
 
 
 def set_calendar_exception(day: date, working: bool | None, note: str = "") -> None:
     """Declare ``day`` working or not (``None``: back to the production calendar)."""
+    g.pop("debitor_calendar", None)  # the rest of this request counts by the new calendar too
     row = db.session.scalar(sa.select(CalendarException).where(CalendarException.day == day))
     if working is None:
         if row is not None:

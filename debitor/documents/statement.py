@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from debitor.clients.models import Client
+from debitor.collection.client_view import penalties_shown
 from debitor.dates import local
 from debitor.db import db
 from debitor.invoices.models import Invoice, InvoiceKind, InvoiceState
@@ -46,6 +47,18 @@ class StatementRow:
 
 
 @dataclass(frozen=True, slots=True)
+class StatementPenalty:
+    """The penalty accrued on one invoice by the statement's last day (not in the balance: it is owed once
+    claimed or invoiced)."""
+
+    number: str
+    due_on: date
+    days: int
+    total_kopecks: int
+    capped: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Statement:
     """Balances are from our side: positive means the client owes us, negative means we owe the client
     (an overpayment)."""
@@ -58,6 +71,11 @@ class Statement:
     debit_kopecks: int = 0
     credit_kopecks: int = 0
     closing_kopecks: int = 0
+    penalties: tuple[StatementPenalty, ...] = ()
+
+    @property
+    def penalty_kopecks(self) -> int:
+        return sum(p.total_kopecks for p in self.penalties)
 
 
 def _counted_documents(client_id: int):
@@ -227,4 +245,8 @@ def statement_of_account(client_id: int, start: date, end: date) -> Statement:
         debit_kopecks=debit,
         credit_kopecks=credit,
         closing_kopecks=closing,
+        penalties=tuple(
+            StatementPenalty(inv.number or "", inv.due_on, sum(r.days for r in p.rows), p.total_kopecks, p.capped)
+            for inv, p in penalties_shown(client_id, end)
+        ),
     )

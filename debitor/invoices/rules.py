@@ -14,6 +14,7 @@ portal and the exports all count the same invoices.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 INVOICE = "invoice"
@@ -41,17 +42,26 @@ class Calendar:
 
 
 CALENDAR = Calendar()
+# Where the app's calendar comes from (the production calendar with the admin's exceptions, read once per
+# request or job): ``calendar_source()`` gives it, or None for ``CALENDAR``
+_source: Callable[[], Calendar | None] | None = None
 
 
 def set_calendar(calendar: Calendar) -> Calendar:
-    """Use another calendar (business days, holidays); returns the one it replaces."""
+    """Use another calendar (business days, holidays) where the source gives none; returns the one it
+    replaces."""
     global CALENDAR
     previous, CALENDAR = CALENDAR, calendar
     return previous
 
 
+def set_calendar_source(source: Callable[[], Calendar | None]) -> None:
+    global _source
+    _source = source
+
+
 def calendar() -> Calendar:
-    return CALENDAR
+    return (_source and _source()) or CALENDAR
 
 
 def is_open(kind: str, state: str) -> bool:
@@ -65,13 +75,13 @@ def outstanding(kind: str, state: str, total: int, paid: int, credited: int = 0)
 
 
 def overdue_since(due_on: date | None) -> date | None:
-    return None if due_on is None else CALENDAR.overdue_since(due_on)
+    return None if due_on is None else calendar().overdue_since(due_on)
 
 
 def days_overdue(kind: str, state: str, due_on: date | None, today: date) -> int:
     if due_on is None or not is_open(kind, state):
         return 0
-    return CALENDAR.days_overdue(due_on, today)
+    return calendar().days_overdue(due_on, today)
 
 
 def is_overdue(kind: str, state: str, due_on: date | None, today: date) -> bool:

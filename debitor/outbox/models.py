@@ -29,10 +29,13 @@ class OutboxState(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"  # gave up after MAIL_MAX_ATTEMPTS
+    DROPPED = "dropped"  # not sent: a send check said it must not go any more (``last_error`` says why)
 
 
 OUTBOX_FLOW = StateMachine(
-    "outbox", {OutboxState.PENDING: {OutboxState.SENT, OutboxState.FAILED}}, initial=OutboxState.PENDING
+    "outbox",
+    {OutboxState.PENDING: {OutboxState.SENT, OutboxState.FAILED, OutboxState.DROPPED}},
+    initial=OutboxState.PENDING,
 )
 
 

@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 PENDING_KEY = "debitor_outbox_pending"
 SECRET_HEADER = "X-Debitor-Secret-Link"  # marks a delivered message that carries one (the dev sink masks it)
 _resolvers: dict[str, Callable[..., str | None]] = {}
+# Asked before each send: ``check(message_id)`` says why the message must not go any more (or None), and
+# ``dropped(message_id, reason)`` records it on the sender's side (collection letters: debitor.collection.sending)
+_send_checks: list[tuple[Callable[[int], str | None], Callable[[int, str], None]]] = []
 
 
 LINK_WITHDRAWN = "The one-time link is no longer valid; not sent."  # shown translated (OutboxMessage.error_text)
@@ -45,6 +48,12 @@ def secret_link_resolver(name: str):
         return func
 
     return register
+
+
+def register_send_check(check: Callable[[int], str | None], dropped: Callable[[int, str], None]) -> None:
+    """Have ``deliver`` ask ``check`` before it sends; a reason drops the message and tells ``dropped``."""
+    if (check, dropped) not in _send_checks:
+        _send_checks.append((check, dropped))
 
 
 def queue_email(
@@ -137,8 +146,15 @@ def deliver(message_id: int) -> str:
     msg = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update())
     if msg is None:
         return "missing"
-    if msg.state != OutboxState.PENDING:
-        return msg.state.value
+    if msg.state != OutboxState.PENDING or (msg.next_attempt_at and msg.next_attempt_at > utcnow()):
+        return msg.state.value  # not yet: the sweep delivers it when it is due (a letter's sending hours)
+    for check, dropped in _send_checks:
+        reason = check(msg.id)
+        if reason:
+            msg.last_error = reason
+            transition(msg, OutboxState.DROPPED, event="email_dropped", invoice=msg.invoice_id, data=_about(msg))
+            dropped(msg.id, reason)
+            return msg.state.value
     msg.attempts += 1
     try:
         smtp_send(build_message(msg))
@@ -176,4 +192,4 @@ def due_message_ids(limit: int = 500) -> list[int]:
     return list(db.session.scalars(q))
 
 
-__all__ = ["SECRET_LINK", "queue_email", "deliver", "due_message_ids", "secret_link_resolver"]
+__all__ = ["SECRET_LINK", "queue_email", "deliver", "due_message_ids", "register_send_check", "secret_link_resolver"]
