@@ -62,8 +62,8 @@ def run(day: date, *, dry_run: bool = False, client_ids: list[int] | None = None
     for planned in plan(db.session, evaluation, calendar, client_ids=client_ids):
         for start in range(0, len(planned), size):
             take(planned[start : start + size], letters, now, actions, skips)
-            log.info("collection run %s: %d documents read, %d steps taken", day, evaluation.evaluated,
-                     sum(actions.values()))  # fmt: skip
+            log.info("collection run %s: steps %d-%d of %d taken (%d documents read)", day, start + 1,
+                     min(start + size, len(planned)), len(planned), evaluation.evaluated)  # fmt: skip
             if pause:  # a test's kill needs the run to last; 0 in production
                 time.sleep(pause)
     db.session.flush()
