@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
 
+from debitor.collection.models import Outcome, StepAction
 from debitor.invoices.models import CREDIT_NOTE_STATUS
 from debitor.models import (
     ContractState,
@@ -43,6 +44,21 @@ class ByKind(Mapping):
 
 LABELS = ByKind(
     [
+        (StepAction.EMAIL, _l("Email from a letter")),
+        (StepAction.TASK, _l("Task for a role")),
+        (StepAction.PENALTY, _l("Penalty accrual")),
+        (StepAction.CLAIM, _l("Pre-trial claim")),
+        (StepAction.PAUSE_CAMPAIGNS, _l("Pause campaigns")),
+        (StepAction.BANNER, _l("Portal banner")),
+        (Outcome.TAKEN, _l("Taken")),
+        (Outcome.SKIPPED, _l("Skipped")),
+        (Outcome.DROPPED, _l("Dropped")),
+        # why a due step waits or is not taken (``collection.engine.PAUSES``, ``collection.run``)
+        ("hold", _l("collection held for the client")),
+        ("dispute", _l("the document is disputed")),
+        ("no_recipient", _l("no billing contact to write to")),
+        ("no_template", _l("the letter does not exist")),
+        ("paid", _l("paid before it went out")),
         (InvoiceState.DRAFT, _l("Draft")),
         (InvoiceState.ISSUED, _l("Awaiting payment")),
         (InvoiceState.PARTIALLY_PAID, _l("Partially paid")),
@@ -111,6 +127,8 @@ EVENT_LABELS = {
     "task_reopened": _l("Task reopened"),
     "task_done": _l("Task done"),
     "task_cancelled": _l("Task cancelled"),
+    "task_assigned": _l("Task assigned"),
+    "task_commented": _l("Comment on a task"),
     "invoice_credited": _l("Credit note issued on this invoice"),
     "password_changed": _l("Password changed"),
     "password_reset_requested": _l("Password reset requested"),

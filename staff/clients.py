@@ -13,8 +13,11 @@ from debitor.auth.models import Role, StaffUser
 from debitor.clients.models import Client
 from debitor.clients.schemas import ClientInput
 from debitor.clients.services import CLIENT_FIELDS, clients_matching, create_client, update_client
+from debitor.collection.services import set_client_collection
+from debitor.collection.workspace import client_history, policy_choices
 from debitor.dates import today
 from debitor.db import db
+from debitor.errors import DomainError
 from debitor.invoices.models import Invoice
 from debitor.kpi.services import client_balance
 from debitor.orgs.services import default_organisation
@@ -22,7 +25,7 @@ from debitor.payments.models import Payment
 from debitor.timeline.services import timeline
 from staff.access import editable_client
 from staff.blueprint import bp
-from web.common import form_page, paginate, render
+from web.common import arg_id, form_page, paginate, render
 
 
 @bp.get("/clients")
@@ -95,4 +98,23 @@ def client(client_id: int):
         payments=list(payments),
         events=timeline(client_id=client.id, limit=50),
         today=today(),
+        collection=client_history(client.id),
+        policies=policy_choices(),
     )
+
+
+@bp.post("/clients/<int:client_id>/collection")
+def client_collection(client_id: int):
+    """Which policy reminds the client, or a hold with its reason (managers and administrators)."""
+    client = db.session.get(Client, client_id) or abort(404)
+    policy_id = arg_id("collection_policy_id")
+    if request.form.get("collection_policy_id") and policy_id is None:
+        abort(404)
+    try:
+        with db.session.begin_nested():
+            set_client_collection(client, policy_id=policy_id, hold=bool(request.form.get("hold")),
+                                  reason=request.form.get("reason", ""), actor=current_user)  # fmt: skip
+        flash(_("Collection settings saved."), "success")
+    except DomainError as error:
+        flash(str(error.message), "danger")
+    return redirect(url_for("staff.client", client_id=client.id), code=303)

@@ -6,11 +6,14 @@ from debitor.dates import today
 from debitor.db import utcnow
 from debitor.kpi.services import staff_counts
 from staff import (  # noqa: F401 - routes on bp
+    calendar,
     client_people,
     clients,
+    collection,
     exports,
     invoice_page,
     invoices,
+    letters,
     mail,
     onec_export,
     payments,

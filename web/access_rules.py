@@ -133,7 +133,18 @@ TABLE: tuple[Group, ...] = (
             "staff.statement",
             "staff.statement_progress",
             "staff.tasks",
+            "staff.task",
             ("staff.password", BOTH),
+        ),
+    ),
+    Group(
+        "Work a task: take it on, pass it on, comment, finish",
+        ANY_STAFF,
+        _routes(
+            ("staff.task_claim", POST),
+            ("staff.task_assign", POST),
+            ("staff.task_comment", POST),
+            ("staff.task_complete", POST),
         ),
     ),
     Group(
@@ -176,6 +187,33 @@ TABLE: tuple[Group, ...] = (
     Group("Export to 1С:Бухгалтерия", OFFICE, _routes("staff.onec_export", "staff.onec_export_xml")),
     Group("Outgoing mail", OFFICE, _routes("staff.mail", "staff.mail_message")),
     Group("Cancel an invoice with a credit note", staff(Role.MANAGER), _routes(("staff.invoice_cancel", POST))),
+    Group(
+        "Collection: policies, dry runs (also of an unsaved policy), letters and their preview, run now, "
+        "a client's policy and hold",
+        staff(Role.MANAGER),
+        _routes(
+            "staff.collection",
+            "staff.collection_dry_run",
+            ("staff.collection_run", POST),
+            "staff.policy",
+            ("staff.policy_dry_run", POST),
+            "staff.letters_list",
+            "staff.letter",
+            ("staff.letter_preview", POST),
+            ("staff.client_collection", POST),
+        ),
+    ),
+    Group(
+        "Collection: change policies and letters, working-day exceptions, key rates",
+        staff(Role.ADMIN),
+        _routes(
+            ("staff.policy_new", BOTH),
+            ("staff.policy", POST),
+            ("staff.letter", POST),
+            ("staff.calendar", BOTH),
+            ("staff.key_rates", BOTH),
+        ),
+    ),
     Group("Staff users", staff(Role.ADMIN), _routes("staff.users", ("staff.user_new", BOTH))),
 )
 

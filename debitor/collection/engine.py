@@ -174,14 +174,30 @@ def evaluate(
 ) -> Evaluation:
     """What a run on ``day`` takes and skips. ``also_taken`` are (step, document) pairs to count as taken
     (a dry run over several days: what its earlier days would have taken)."""
-    steps_of, default = policies(session)
     result = Evaluation(day)
+    for planned in plan(session, result, calendar, client_ids=client_ids, also_taken=also_taken):
+        result.planned.extend(planned)
+    return result
+
+
+def plan(
+    session,
+    result: Evaluation,
+    calendar: BusinessDays,
+    *,
+    client_ids: list[int] | None = None,
+    also_taken: set[tuple[int, int]] | None = None,
+) -> Iterator[list[Planned]]:
+    """``evaluate`` a batch of documents at a time (a run takes each batch before it reads the next, so that
+    500 000 documents never sit in memory at once); counts the documents in ``result.evaluated``."""
+    day = result.day
+    steps_of, default = policies(session)
     ends: dict[date, date] = {}
     consolidated: dict[tuple[int, int], list[int]] = {}
     steps_by_id: dict[int, Step] = {}
-    batch: list[tuple] = []
 
-    def flush() -> None:
+    def decide(batch: list[tuple]) -> list[Planned]:
+        out = []
         taken = _taken(session, [row[0] for row in batch]) | (also_taken or set())
         for invoice_id, client_id, policy_id, due_on, paused in batch:
             steps = steps_of.get(policy_id if policy_id is not None else default)
@@ -195,37 +211,28 @@ def evaluate(
                 key = document_key(step.id, invoice_id)
                 step_day = ends[due_on] + timedelta(days=step.offset_days)
                 if paused:
-                    result.planned.append(
-                        Planned(
-                            skip_key(key, paused),
-                            day,
-                            client_id,
-                            (invoice_id,),
-                            step,
-                            step_day,
-                            Outcome.SKIPPED,
-                            paused,
-                        )  # fmt: skip
-                    )
+                    skip = skip_key(key, paused)
+                    out.append(Planned(skip, day, client_id, (invoice_id,), step, step_day, Outcome.SKIPPED, paused))
                 elif step.consolidated and step.action == StepAction.EMAIL:
                     consolidated.setdefault((step.id, client_id), []).append(invoice_id)
                     steps_by_id[step.id] = step
                 else:
-                    result.planned.append(Planned(key, day, client_id, (invoice_id,), step, step_day))
-        batch.clear()
+                    out.append(Planned(key, day, client_id, (invoice_id,), step, step_day))
+        return out
 
+    batch: list[tuple] = []
     for row in _open_documents(session, client_ids):
         result.evaluated += 1
         batch.append(tuple(row))
         if len(batch) >= BATCH:
-            flush()
-    flush()
-    for (step_id, client_id), invoice_ids in consolidated.items():
-        step = steps_by_id[step_id]
-        result.planned.append(
-            Planned(client_key(step_id, client_id, day), day, client_id, tuple(invoice_ids), step, day)
-        )
-    return result
+            yield decide(batch)
+            batch = []
+    if batch:
+        yield decide(batch)
+    yield [
+        Planned(client_key(step_id, client_id, day), day, client_id, tuple(ids), steps_by_id[step_id], day)
+        for (step_id, client_id), ids in consolidated.items()
+    ]
 
 
 def dry_run(session, today: date, calendar: BusinessDays, days: int = 14, **kw) -> list[Evaluation]:

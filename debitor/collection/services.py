@@ -28,6 +28,7 @@ from debitor.collection.models import (
 from debitor.collection.penalties import Penalty, PenaltyTerms, accrue
 from debitor.collection.schemas import WRITES, PolicyInput
 from debitor.collection.templates import refuse_if_wrong
+from debitor.contracts.models import Contract
 from debitor.db import db, utcnow
 from debitor.errors import DomainError
 from debitor.invoices.models import Invoice, InvoiceKind, InvoiceState
@@ -226,23 +227,46 @@ def invoice_penalty(invoice: Invoice, day: date, calendar: BusinessDays | None =
     """The penalty on an invoice as of ``day``: its contract's clause, or statutory interest without one;
     ``None`` for a document that carries none (a draft, a credit note, no due date) or a statutory one
     for days the key-rate table does not cover yet."""
-    if invoice.kind != InvoiceKind.INVOICE or invoice.due_on is None or invoice.state == InvoiceState.DRAFT:
-        return None
-    contract = invoice.contract
-    terms = PenaltyTerms(contract.penalty_rate_per_day, contract.penalty_cap_percent) if contract else PenaltyTerms()
-    paid = db.session.execute(
-        sa.select(Payment.received_on, PaymentAllocation.amount_kopecks)
+    return penalties([invoice], day, calendar)[invoice.id]
+
+
+def penalties(invoices: list[Invoice], day: date, calendar: BusinessDays | None = None) -> dict[int, Penalty | None]:
+    """``invoice_penalty`` for many invoices, their payments, credit notes and contracts read at once."""
+    out: dict[int, Penalty | None] = {i.id: None for i in invoices}
+    owing = [
+        i for i in invoices if i.kind == InvoiceKind.INVOICE and i.due_on is not None and i.state != InvoiceState.DRAFT
+    ]
+    if not owing:
+        return out
+    ids = [i.id for i in owing]
+    lowered: dict[int, list] = {i: [] for i in ids}
+    paid = (
+        sa.select(PaymentAllocation.invoice_id, Payment.received_on, PaymentAllocation.amount_kopecks)
         .join(Payment, Payment.id == PaymentAllocation.payment_id)
-        .where(PaymentAllocation.invoice_id == invoice.id, PaymentAllocation.reversed_at.is_(None))
-    ).all()
-    credited = db.session.execute(
-        sa.select(Invoice.issued_on, Invoice.total_kopecks).where(
-            Invoice.corrects_id == invoice.id, Invoice.kind == InvoiceKind.CREDIT_NOTE,
-            Invoice.state != InvoiceState.DRAFT,
-        )
-    ).all()  # fmt: skip
-    try:
-        return accrue(invoice.total_kopecks, invoice.due_on, day, terms, calendar=calendar or business_days(),
-                      payments=[*paid, *credited], key_rates=key_rates() if terms.statutory else ())  # fmt: skip
-    except DomainError:
-        return None
+        .where(PaymentAllocation.invoice_id.in_(ids), PaymentAllocation.reversed_at.is_(None))
+    )
+    credited = sa.select(Invoice.corrects_id, Invoice.issued_on, Invoice.total_kopecks).where(
+        Invoice.corrects_id.in_(ids), Invoice.kind == InvoiceKind.CREDIT_NOTE, Invoice.state != InvoiceState.DRAFT
+    )
+    for q in (paid, credited):
+        for invoice_id, on, amount in db.session.execute(q):
+            lowered[invoice_id].append((on, amount))
+    contracts = {c.id: c for c in db.session.scalars(
+        sa.select(Contract).where(Contract.id.in_({i.contract_id for i in owing if i.contract_id})))}  # fmt: skip
+    calendar = calendar or business_days()
+    rates = None
+    for inv in owing:
+        contract = contracts.get(inv.contract_id)
+        try:
+            terms = (
+                PenaltyTerms(contract.penalty_rate_per_day, contract.penalty_cap_percent)
+                if contract
+                else PenaltyTerms()
+            )
+            if terms.statutory and rates is None:
+                rates = key_rates()
+            out[inv.id] = accrue(inv.total_kopecks, inv.due_on, day, terms, calendar=calendar,
+                                 payments=lowered[inv.id], key_rates=rates or ())  # fmt: skip
+        except DomainError:  # a clause the checks would refuse today, or a day without a key rate
+            out[inv.id] = None
+    return out

@@ -734,3 +734,15 @@ def test_a_statement_of_both_accounts_records_the_transfer_once_on_each(org, sec
     assert {s["account"]: (s["documents_received"], s["documents_debited"]) for s in st.sections} == {
         OUR_ACCOUNT: (700_00, 100_000_00), second_account: (100_000_00, 0)}  # fmt: skip
     assert _import(data).summary["duplicates_skipped"] == 3 and _count() == 3
+
+
+def test_the_cycle_collector_is_back_on_after_an_import_however_it_ends():
+    import gc
+
+    from debitor.payments.importing import collector_paused
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collector_paused():
+        assert not gc.isenabled()
+        raise RuntimeError("a bad line")
+    assert gc.isenabled()

@@ -19,12 +19,14 @@ from flask import template_rendered
 from flask_wtf.csrf import CSRFError
 
 from debitor.auth.models import Role, StaffUser
-from debitor.db import db
+from debitor.collection.defaults import install_defaults
+from debitor.db import db, utcnow
 from debitor.exports.models import Export, ExportState
 from debitor.outbox.services import queue_email
 from debitor.payments.importing import new_statement
 from debitor.payments.models import Direction, PaymentAllocation, PaymentRefund
 from debitor.payments.services import apply_allocations, link_refunds
+from debitor.tasks.services import create_task
 from tests import factories as f
 from tests.conftest import csrf_token, post_form
 from web import access_rules
@@ -96,6 +98,25 @@ staff.onec_export_xml          GET       clerk manager admin
 staff.mail                     GET       clerk manager admin
 staff.mail_message             GET       clerk manager admin
 staff.tasks                    GET       clerk account_manager manager admin
+staff.task                     GET       clerk account_manager manager admin
+staff.task_claim               POST      clerk account_manager manager admin
+staff.task_assign              POST      clerk account_manager manager admin
+staff.task_comment             POST      clerk account_manager manager admin
+staff.task_complete            POST      clerk account_manager manager admin
+staff.collection               GET       manager admin
+staff.collection_dry_run       GET       manager admin
+staff.collection_run           POST      manager admin
+staff.policy                   GET       manager admin
+staff.policy                   POST      admin
+staff.policy_new               GET POST  admin
+staff.policy_dry_run           POST      manager admin
+staff.letters_list             GET       manager admin
+staff.letter                   GET       manager admin
+staff.letter                   POST      admin
+staff.letter_preview           POST      manager admin
+staff.client_collection        POST      manager admin
+staff.calendar                 GET POST  admin
+staff.key_rates                GET POST  admin
 staff.users                    GET       admin
 staff.user_new                 GET POST  admin
 """
@@ -167,6 +188,8 @@ def world(app):
     db.session.flush()
     link_refunds([refund.id])
     statement = new_statement("upload", "kl_to_1c.txt", b"1CClientBankExchange\r\n")
+    policy = install_defaults()  # the collection's policy and letters
+    task = create_task("call", "Позвонить", role=Role.ACCOUNT_MANAGER, due_at=utcnow(), invoice=inv_a[0])
     exports = {}
     # finished exports made by hand: the matrix needs one per user to download, not the worker's run
     for role in STAFF:  # each staff user's own export
@@ -188,6 +211,8 @@ def world(app):
         "refund_link": db.session.scalars(sa.select(PaymentRefund)).one(),
         "statement": statement,
         "exports": exports,
+        "policy": policy,
+        "task": task,
     }
 
 
@@ -221,6 +246,10 @@ def values_for(world, who: str, endpoint: str, rule, own: bool) -> dict:
         "statement_id": world["statement"].id,
         "token": "not-a-token",
         "filename": "css/app.css",
+        "policy_id": world["policy"].id,
+        "key": "reminder_before",
+        "language": "ru",
+        "task_id": world["task"].id,
     }
     values = {name: every[name] for name in rule.arguments}
     if endpoint == "staff.invoice_new":
